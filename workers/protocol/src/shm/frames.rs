@@ -107,6 +107,44 @@ impl FrameWrite<'_> {
         self.seq
     }
 
+    /// Fault injection for tests and the sim worker: publishes the frame with a header whose
+    /// fields are derived from `noise` (garbage dimensions, format, length and generation) but
+    /// whose commit word is valid, as a buggy or hostile writer would. Readers must reject it.
+    pub fn commit_garbage_header(self, noise: u64) -> u64 {
+        let seq = self.seq;
+        let w = &mut *self.writer;
+        let header = w.region.slot(w.back);
+        let meta = WriteMeta {
+            generation: noise,
+            format: crate::shm::Format::Rgba8,
+            width: (noise >> 8) as u32 | 1,
+            height: (noise >> 40) as u32 | 1,
+            row_stride: (noise >> 20) as u32,
+        };
+        header.store(
+            seq,
+            w.region.params().epoch,
+            &meta,
+            noise.rotate_left(17),
+            None,
+        );
+        header.format.store((noise % 7) as u32, Ordering::Relaxed);
+        header.commit.store((seq << 1) | 1, Ordering::Release);
+        let old = w
+            .region
+            .control()
+            .writer
+            .handoff
+            .swap(u64::from(w.back) | FRESH, Ordering::AcqRel);
+        let index = (old & INDEX_MASK) as u32;
+        w.back = if index < 3 && index != w.back {
+            index
+        } else {
+            (w.back + 1) % 3
+        };
+        seq
+    }
+
     /// Commits the frame and makes it the latest one. With `checksum`, stores an xxh3-64 of the
     /// payload that readers may verify. Returns the frame's sequence number.
     pub fn commit(mut self, checksum: bool) -> u64 {
@@ -141,6 +179,7 @@ pub struct FrameReader {
     region: Arc<SharedRegion>,
     front: u32,
     last_seq: u64,
+    min_generation: u64,
     verify_checksums: bool,
     stats: ReaderStats,
 }
@@ -153,6 +192,7 @@ impl FrameReader {
             region,
             front: 2,
             last_seq: 0,
+            min_generation: 0,
             verify_checksums: false,
             stats: Default::default(),
         })
@@ -162,6 +202,12 @@ impl FrameReader {
     pub fn verify_checksums(mut self, on: bool) -> Self {
         self.verify_checksums = on;
         self
+    }
+
+    /// Frames answering a request generation older than `generation` are dropped as stale
+    /// (the UI asked for something newer since).
+    pub fn set_min_generation(&mut self, generation: u64) {
+        self.min_generation = generation;
     }
 
     /// The region's layout parameters.
@@ -214,8 +260,17 @@ impl FrameReader {
         let header = region.slot(index);
         let first = header.commit.load(Ordering::Acquire);
         let meta = header.snapshot();
-        validate(&meta, first, region.params()).map_err(|r| self.fail(ReadError::Rejected(r)))?;
-        if meta.seq <= self.last_seq {
+        if let Err(reject) = validate(&meta, first, region.params()) {
+            // Tell a header torn by a concurrent write apart from a truly invalid one.
+            fence(Ordering::Acquire);
+            let torn = header.commit.load(Ordering::Relaxed) != first;
+            return Err(self.fail(if torn {
+                ReadError::Torn
+            } else {
+                ReadError::Rejected(reject)
+            }));
+        }
+        if meta.seq <= self.last_seq || meta.generation < self.min_generation {
             return Err(self.fail(ReadError::Stale {
                 seq: meta.seq,
                 last: self.last_seq,

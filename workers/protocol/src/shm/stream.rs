@@ -200,7 +200,16 @@ impl StreamReader {
             });
         }
         let meta = header.snapshot();
-        validate(&meta, first, params).map_err(ReadError::Rejected)?;
+        if let Err(reject) = validate(&meta, first, params) {
+            // A header torn by a lapping writer looks like garbage: only a header that stayed
+            // put under an unchanged commit word is really rejected.
+            fence(Ordering::Acquire);
+            return Err(if header.commit.load(Ordering::Relaxed) != first {
+                ReadError::Torn
+            } else {
+                ReadError::Rejected(reject)
+            });
+        }
         let len = meta.payload_len as usize;
         out.clear();
         out.resize(len, 0);

@@ -296,3 +296,28 @@ fn open_checks_the_region_against_its_grant() {
     // SAFETY: a number that is not an open descriptor is refused, not adopted.
     assert!(unsafe { SharedRegion::open(&RegionToken::Fd(987_654), params) }.is_err());
 }
+
+#[test]
+fn garbage_headers_and_old_generations_are_rejected() {
+    let region = frames_region(64 * 64 * 4);
+    let mut w = FrameWriter::new(region.clone()).unwrap();
+    let mut r = FrameReader::new(region).unwrap();
+    for noise in [0u64, 1, u64::MAX, 0xdead_beef_cafe_f00d, 12345] {
+        let f = w.begin(WriteMeta::rgba8(1, 8, 8)).unwrap();
+        f.commit_garbage_header(noise);
+        assert!(
+            matches!(r.read_latest(|_, _| ()), Err(ReadError::Rejected(_))),
+            "{noise:#x}"
+        );
+    }
+    assert_eq!(r.stats().rejected, 5);
+    r.set_min_generation(5);
+    write_frame(&mut w, 4, 8, 8);
+    let old = r.read_latest(|_, _| ());
+    assert!(matches!(old, Err(ReadError::Stale { .. })), "{old:?}");
+    write_frame(&mut w, 5, 8, 8);
+    assert_eq!(
+        r.read_latest(|m, _| m.generation).unwrap().map(|x| x.1),
+        Some(5)
+    );
+}

@@ -1,0 +1,68 @@
+//! `[display]`: how photos are scaled and how long each one stays.
+
+use serde::{Deserialize, Serialize};
+
+use crate::options::{OptionDefault, OptionKind, OptionSpec};
+
+/// Options of the `[display]` section.
+pub const OPTIONS: &[OptionSpec] = &[
+    OptionSpec {
+        key: "display.mode",
+        label: "Scaling",
+        help: "How photos are scaled to a screen: fill crops to cover it, fit shows the whole \
+               photo with borders, shrink is like fit but never enlarges small photos.",
+        kind: OptionKind::Enum {
+            values: &["fill", "fit", "shrink"],
+        },
+        default: OptionDefault::Enum("fill"),
+    },
+    OptionSpec {
+        key: "display.interval_s",
+        label: "Seconds per photo",
+        help: "How many seconds each photo stays on screen.",
+        kind: OptionKind::Int { min: 3, max: 3600 },
+        default: OptionDefault::Int(12),
+    },
+    OptionSpec {
+        key: "display.same_image_all_monitors",
+        label: "Same photo on every monitor",
+        help: "Show one photo on all monitors instead of a different photo on each.",
+        kind: OptionKind::Bool,
+        default: OptionDefault::Bool(false),
+    },
+];
+
+/// How photos are scaled to a screen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DisplayMode {
+    /// Scale to cover the whole screen, cropping what overflows.
+    #[default]
+    Fill,
+    /// Scale to show the whole photo, leaving borders.
+    Fit,
+    /// Like `Fit`, but never enlarge a photo beyond its own size.
+    Shrink,
+}
+
+/// The `[display]` section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Display {
+    /// How photos are scaled to a screen.
+    pub mode: DisplayMode,
+    /// Seconds each photo stays on screen (3 to 3600).
+    pub interval_s: u32,
+    /// Whether all monitors show the same photo.
+    pub same_image_all_monitors: bool,
+}
+
+impl Default for Display {
+    fn default() -> Self {
+        Self {
+            mode: DisplayMode::Fill,
+            interval_s: 12,
+            same_image_all_monitors: false,
+        }
+    }
+}

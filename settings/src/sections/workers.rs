@@ -1,0 +1,283 @@
+//! `[workers]`: supervision timings for the worker processes, and which workers run.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Repair;
+use crate::options::{OptionDefault, OptionKind, OptionSpec};
+
+/// Declares an `Int` option row.
+const fn int(
+    key: &'static str,
+    label: &'static str,
+    help: &'static str,
+    min: i64,
+    max: i64,
+    default: i64,
+) -> OptionSpec {
+    OptionSpec {
+        key,
+        label,
+        help,
+        kind: OptionKind::Int { min, max },
+        default: OptionDefault::Int(default),
+    }
+}
+
+/// Declares a `Bool` option row.
+const fn toggle(
+    key: &'static str,
+    label: &'static str,
+    help: &'static str,
+    default: bool,
+) -> OptionSpec {
+    OptionSpec {
+        key,
+        label,
+        help,
+        kind: OptionKind::Bool,
+        default: OptionDefault::Bool(default),
+    }
+}
+
+/// Options of the `[workers]` section and its per-worker subsections.
+pub const OPTIONS: &[OptionSpec] = &[
+    int(
+        "workers.heartbeat_ms",
+        "Heartbeat interval (ms)",
+        "How often each worker reports that it is alive, in milliseconds.",
+        100,
+        10_000,
+        1000,
+    ),
+    int(
+        "workers.missed_heartbeats",
+        "Missed heartbeats before restart",
+        "A worker that misses this many heartbeats in a row is considered hung and restarted.",
+        2,
+        20,
+        3,
+    ),
+    int(
+        "workers.backoff_initial_ms",
+        "First restart delay (ms)",
+        "Delay before the first restart of a crashed worker; it doubles on each further crash.",
+        1,
+        60_000,
+        250,
+    ),
+    int(
+        "workers.backoff_max_ms",
+        "Longest restart delay (ms)",
+        "The restart delay never grows past this; it is raised to the first delay if smaller.",
+        10,
+        600_000,
+        30_000,
+    ),
+    int(
+        "workers.restart_cap",
+        "Restarts allowed per window",
+        "Restarts allowed within the window before the worker is marked failed.",
+        1,
+        1000,
+        5,
+    ),
+    int(
+        "workers.restart_window_s",
+        "Restart window (s)",
+        "Length of the window, in seconds, over which restarts are counted.",
+        1,
+        86_400,
+        300,
+    ),
+    int(
+        "workers.shutdown_grace_ms",
+        "Shutdown grace (ms)",
+        "How long a worker may take to exit cleanly before it is killed.",
+        50,
+        30_000,
+        2000,
+    ),
+    toggle(
+        "workers.image.enabled",
+        "Image decoding worker",
+        "Decode photos in a separate process.",
+        true,
+    ),
+    toggle(
+        "workers.rss.enabled",
+        "RSS feed worker",
+        "Fetch photos from RSS feeds.",
+        true,
+    ),
+    toggle(
+        "workers.fft.enabled",
+        "Audio analysis worker",
+        "Analyse audio for the visualizer.",
+        true,
+    ),
+    toggle(
+        "workers.prep.enabled",
+        "Preparation worker",
+        "Scale and prepare photos ahead of time.",
+        true,
+    ),
+    toggle(
+        "workers.sim.enabled",
+        "Simulation worker",
+        "Run the synthetic frame generator, a test and diagnostic worker.",
+        false,
+    ),
+    int(
+        "workers.sim.frame_width",
+        "Simulated frame width",
+        "Width in pixels of the simulation worker's frames.",
+        1,
+        7680,
+        640,
+    ),
+    int(
+        "workers.sim.frame_height",
+        "Simulated frame height",
+        "Height in pixels of the simulation worker's frames.",
+        1,
+        4320,
+        360,
+    ),
+    int(
+        "workers.sim.period_ms",
+        "Simulated frame period (ms)",
+        "Milliseconds between the simulation worker's frames.",
+        1,
+        10_000,
+        33,
+    ),
+];
+
+/// The `[workers]` section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Workers {
+    /// Interval between a worker's heartbeats, in milliseconds.
+    pub heartbeat_ms: u32,
+    /// Consecutive missed heartbeats after which a worker counts as hung.
+    pub missed_heartbeats: u32,
+    /// Delay before the first restart of a crashed worker, in milliseconds.
+    pub backoff_initial_ms: u32,
+    /// Upper bound of the restart delay, in milliseconds; never below `backoff_initial_ms`.
+    pub backoff_max_ms: u32,
+    /// Restarts allowed per window before the worker is marked failed.
+    pub restart_cap: u32,
+    /// Length of the restart-counting window, in seconds.
+    pub restart_window_s: u32,
+    /// Time a worker gets to exit cleanly before it is killed, in milliseconds.
+    pub shutdown_grace_ms: u32,
+    /// The image decoding worker.
+    pub image: WorkerToggle,
+    /// The RSS feed worker.
+    pub rss: WorkerToggle,
+    /// The audio analysis (FFT) worker.
+    pub fft: WorkerToggle,
+    /// The photo preparation worker.
+    pub prep: WorkerToggle,
+    /// The simulation (test and diagnostic) worker.
+    pub sim: SimWorker,
+}
+
+impl Default for Workers {
+    fn default() -> Self {
+        Self {
+            heartbeat_ms: 1000,
+            missed_heartbeats: 3,
+            backoff_initial_ms: 250,
+            backoff_max_ms: 30_000,
+            restart_cap: 5,
+            restart_window_s: 300,
+            shutdown_grace_ms: 2000,
+            image: WorkerToggle::default(),
+            rss: WorkerToggle::default(),
+            fft: WorkerToggle::default(),
+            prep: WorkerToggle::default(),
+            sim: SimWorker::default(),
+        }
+    }
+}
+
+/// A worker that can only be switched on or off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WorkerToggle {
+    /// Whether the worker runs.
+    pub enabled: bool,
+}
+
+impl Default for WorkerToggle {
+    fn default() -> Self {
+        Self { enabled: true }
+    }
+}
+
+/// The simulation worker: generates synthetic frames for tests and diagnostics.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SimWorker {
+    /// Whether the worker runs.
+    pub enabled: bool,
+    /// Frame width in pixels.
+    pub frame_width: u32,
+    /// Frame height in pixels.
+    pub frame_height: u32,
+    /// Milliseconds between frames.
+    pub period_ms: u32,
+}
+
+impl Default for SimWorker {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            frame_width: 640,
+            frame_height: 360,
+            period_ms: 33,
+        }
+    }
+}
+
+impl Workers {
+    /// Raises `backoff_max_ms` to `backoff_initial_ms` when it is smaller, so the restart
+    /// schedule never shrinks; returns the repair made, if any.
+    pub(crate) fn repair_backoff(&mut self) -> Option<Repair> {
+        if self.backoff_max_ms >= self.backoff_initial_ms {
+            return None;
+        }
+        let repair = Repair {
+            key: "workers.backoff_max_ms".to_owned(),
+            found: self.backoff_max_ms.to_string(),
+            used: self.backoff_initial_ms.to_string(),
+            reason: "is below workers.backoff_initial_ms".to_owned(),
+        };
+        self.backoff_max_ms = self.backoff_initial_ms;
+        Some(repair)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_max_is_raised_to_initial() {
+        let cases = [(250, 30_000, None), (250, 250, None), (500, 100, Some(500))];
+        for (initial, max, repaired_to) in cases {
+            let mut workers = Workers {
+                backoff_initial_ms: initial,
+                backoff_max_ms: max,
+                ..Workers::default()
+            };
+            let repair = workers.repair_backoff();
+            assert_eq!(
+                repair.map(|r| r.used),
+                repaired_to.map(|v: u32| v.to_string())
+            );
+            assert_eq!(workers.backoff_max_ms, repaired_to.unwrap_or(max));
+        }
+    }
+}
