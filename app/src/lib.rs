@@ -1,1 +1,12 @@
-//! placeholder
+//! The `idlewild` binary's library half: everything `main` wires together, exposed so that the
+//! end-to-end tests in `tests/` drive the same code.
+//!
+//! - [`cli`]: a pure parser from arguments to a [`cli::Command`].
+//! - [`supervisor`]: the worker supervisor (its own thread; the UI only polls it).
+//! - [`supervise`]: the headless `supervise` command.
+//! - [`bench`]: the `bench` command (ratios measured side by side in one run).
+
+pub mod bench;
+pub mod cli;
+pub mod supervise;
+pub mod supervisor;

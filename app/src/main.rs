@@ -1,2 +1,116 @@
-//! placeholder
-fn main() {}
+//! `idlewild`: the screensaver binary. Parses the command line and hands over to the part that
+//! does the work: a worker role, the settings store, the supervisor, or a benchmark.
+
+use idlewild::cli::{self, BenchCommand, Command, SettingsCommand};
+use idlewild::{bench, supervise};
+use idlewild_settings::SettingsStore;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match cli::parse(std::env::args().skip(1)) {
+        Ok(cli) => cli,
+        Err(e) => {
+            eprintln!("{}", e.report());
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command {
+        Command::Worker {
+            kind,
+            epoch,
+            parent_pid,
+        } => run_worker(kind, epoch, parent_pid),
+        Command::Settings(cmd) => settings(cli.settings, cmd),
+        Command::Supervise {
+            run_for,
+            status_every,
+        } => supervise::run(cli.settings, run_for, status_every),
+        Command::Run => {
+            eprintln!(
+                "idlewild: the renderer is not built yet; running the worker supervisor headless \
+                 (Ctrl-C to stop)"
+            );
+            supervise::run(cli.settings, None, std::time::Duration::from_secs(5))
+        }
+        Command::Bench(BenchCommand::Shm { frames, items }) => bench::shm(frames, items),
+        Command::Help => {
+            println!("{}", cli::USAGE);
+            Ok(())
+        }
+        Command::Version => {
+            println!("idlewild {}", env!("CARGO_PKG_VERSION"));
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("idlewild: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_worker(
+    kind: idlewild_protocol::WorkerKind,
+    epoch: u64,
+    parent_pid: Option<u32>,
+) -> anyhow::Result<()> {
+    // Workers log to stderr only; the supervisor re-logs each line with kind, pid and epoch
+    // into the UI's log file.
+    let config = idlewild_telemetry::LogConfig {
+        level: "info".into(),
+        file: None,
+        stderr: true,
+        ansi: false,
+    };
+    let _guard = idlewild_telemetry::init(&config)?;
+    idlewild_telemetry::install_panic_hook("worker");
+    idlewild_workers::run(idlewild_workers::WorkerArgs {
+        kind,
+        epoch,
+        parent_pid,
+    })?;
+    Ok(())
+}
+
+fn settings(path: Option<std::path::PathBuf>, cmd: SettingsCommand) -> anyhow::Result<()> {
+    // Repairs and backups are reported through tracing warnings: show them on stderr.
+    let config = idlewild_telemetry::LogConfig {
+        level: "warn".into(),
+        file: None,
+        stderr: true,
+        ansi: false,
+    };
+    let _guard = idlewild_telemetry::init(&config)?;
+    let store = match path {
+        Some(p) => SettingsStore::new(p),
+        None => SettingsStore::at_default_location()?,
+    };
+    match cmd {
+        SettingsCommand::Path => println!("{}", store.path().display()),
+        SettingsCommand::Get { key } => println!("{}", store.get(&key)?),
+        SettingsCommand::Set { key, value } => {
+            let outcome = store.set(&key, &value)?;
+            if let Some(backup) = &outcome.backup {
+                eprintln!(
+                    "idlewild: the old settings file was unreadable; it was kept as {}",
+                    backup.display()
+                );
+            }
+            for repair in &outcome.repaired {
+                eprintln!("idlewild: note: {repair}");
+            }
+            println!("{key} = {}", outcome.value);
+        }
+        SettingsCommand::List => {
+            for item in store.list()? {
+                println!(
+                    "{} = {}    (default {}; {})",
+                    item.spec.key, item.value, item.default, item.allowed
+                );
+            }
+        }
+    }
+    Ok(())
+}

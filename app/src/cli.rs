@@ -1,0 +1,1001 @@
+//! The command line: a pure function from arguments to a [`Cli`], with no I/O and no clap.
+//!
+//! Grammar (every option also takes the `--option=VALUE` form):
+//!
+//! ```text
+//! idlewild [--settings FILE] [COMMAND ...]
+//! ```
+//!
+//! `--settings` is global: it may come before the command (the documented place) or among the
+//! command's own options, once. `-h`/`--help` anywhere in option position asks for help;
+//! `--version` is recognised before the command. `--` ends option parsing, so
+//! `settings set KEY -- --odd` stores a value that starts with dashes. Numbers are checked here;
+//! setting keys and values are not, because the settings crate owns their tables and gives the
+//! better message.
+
+use idlewild_protocol::WorkerKind;
+use idlewild_protocol::kind::UnknownKind;
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The help text printed for `idlewild --help`, formatted for an 80-column terminal.
+pub const USAGE: &str = "\
+Idlewild: a photo screensaver.
+
+Usage:
+  idlewild [--settings FILE]             run the screensaver (windowed preview)
+  idlewild [--settings FILE] COMMAND ...
+
+Commands:
+  settings get KEY            print one setting (KEY such as display.mode)
+  settings set KEY VALUE      change one setting, e.g. `set display.mode fit`
+  settings path               print the path of the settings file
+  settings list               print every setting with its current value
+  supervise [--for SECONDS] [--status-every SECONDS]
+                              run the worker supervisor headless; prints
+                              status every 5 s by default and runs until
+                              interrupted unless --for is given
+  bench shm [--frames N] [--items N]
+                              benchmark shared-memory transfer
+                              (defaults: 60 frames, 20000 stream items)
+  worker KIND --epoch N [--parent-pid PID]
+                              one worker process, started by the supervisor;
+                              KIND is image, rss, fft, prep or sim
+  help, -h, --help            print this help
+  -V, --version               print the version
+
+Options:
+  --settings FILE             use FILE instead of the default settings file
+
+Every option also accepts --option=VALUE. SECONDS may be fractional (0.5).
+Logging: IDLEWILD_LOG takes a tracing EnvFilter, e.g. IDLEWILD_LOG=debug.
+";
+
+/// What the command line asked for, plus the global options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cli {
+    /// The settings file given with `--settings`; `None` means the platform default.
+    pub settings: Option<PathBuf>,
+    /// The command to run.
+    pub command: Command,
+}
+
+/// One command of the `idlewild` binary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// No command: the screensaver in its windowed preview.
+    Run,
+    /// `worker KIND --epoch N [--parent-pid PID]`: one long-lived worker process. The
+    /// supervisor starts these; people rarely type it.
+    Worker {
+        /// Which worker to be.
+        kind: WorkerKind,
+        /// The supervisor's restart epoch for this worker, echoed in every message.
+        epoch: u64,
+        /// The process to watch: when it dies, the worker exits too.
+        parent_pid: Option<u32>,
+    },
+    /// `settings ...`: read or change the settings file.
+    Settings(SettingsCommand),
+    /// `supervise [--for SECONDS] [--status-every SECONDS]`: the worker supervisor, headless.
+    Supervise {
+        /// Stop after this long; `None` runs until interrupted.
+        run_for: Option<Duration>,
+        /// How often to print a status line.
+        status_every: Duration,
+    },
+    /// `bench ...`: a built-in benchmark.
+    Bench(BenchCommand),
+    /// `help`, `-h` or `--help`: print [`USAGE`].
+    Help,
+    /// `-V` or `--version`: print the version.
+    Version,
+}
+
+/// The `settings` subcommands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SettingsCommand {
+    /// `settings get KEY`: print one setting's value.
+    Get {
+        /// A dotted key such as `display.mode`.
+        key: String,
+    },
+    /// `settings set KEY VALUE`: change one setting, keeping the file's comments.
+    Set {
+        /// A dotted key such as `transitions.duration_ms`.
+        key: String,
+        /// The new value, as typed; the settings crate parses it by the option's kind.
+        value: String,
+    },
+    /// `settings path`: print where the settings file lives.
+    Path,
+    /// `settings list`: print every setting.
+    List,
+}
+
+/// The `bench` subcommands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BenchCommand {
+    /// `bench shm [--frames N] [--items N]`: shared-memory frames and stream-ring throughput.
+    Shm {
+        /// Frames to push through the latest-wins frame slots (default 60).
+        frames: u32,
+        /// Items to push through the stream ring (default 20000).
+        items: u32,
+    },
+}
+
+/// Which command an error arose in, so the hint can show that command's usage line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Before any command, or the command name itself.
+    Top,
+    /// `worker`.
+    Worker,
+    /// `settings`.
+    Settings,
+    /// `supervise`.
+    Supervise,
+    /// `bench`.
+    Bench,
+}
+
+impl Scope {
+    /// The one-line usage of this command (`None` for [`Scope::Top`], which has no single line).
+    pub const fn usage(self) -> Option<&'static str> {
+        match self {
+            Self::Top => None,
+            Self::Worker => Some("usage: idlewild worker KIND --epoch N [--parent-pid PID]"),
+            Self::Settings => {
+                Some("usage: idlewild settings (get KEY | set KEY VALUE | path | list)")
+            }
+            Self::Supervise => {
+                Some("usage: idlewild supervise [--for SECONDS] [--status-every SECONDS]")
+            }
+            Self::Bench => Some("usage: idlewild bench shm [--frames N] [--items N]"),
+        }
+    }
+
+    /// The word put before "command" in unknown-command messages.
+    const fn noun(self) -> &'static str {
+        match self {
+            Self::Settings => "settings ",
+            Self::Bench => "bench ",
+            Self::Top | Self::Worker | Self::Supervise => "",
+        }
+    }
+}
+
+/// Why the arguments could not be understood. Print it with [`CliError::report`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CliError {
+    /// The command (or `settings`/`bench` subcommand) is not one we know.
+    #[error("unknown {}command {name:?}", .scope.noun())]
+    UnknownCommand {
+        /// Where it was given.
+        scope: Scope,
+        /// What was typed.
+        name: String,
+    },
+    /// An option this command does not take.
+    #[error("unknown option {option:?}")]
+    UnknownOption {
+        /// Where it was given.
+        scope: Scope,
+        /// The option as typed, without any `=VALUE`.
+        option: String,
+    },
+    /// An option that takes a value came last, before another option, or with `=` and nothing.
+    #[error("option {option} needs a value")]
+    MissingValue {
+        /// Where it was given.
+        scope: Scope,
+        /// The option's name.
+        option: &'static str,
+    },
+    /// The same option twice; we refuse to guess which one was meant.
+    #[error("option {option} was given more than once")]
+    RepeatedOption {
+        /// Where it was given.
+        scope: Scope,
+        /// The option's name.
+        option: &'static str,
+    },
+    /// A required argument or option is absent.
+    #[error("missing {what}")]
+    Missing {
+        /// The command that needs it.
+        scope: Scope,
+        /// What is missing, e.g. "the --epoch option".
+        what: &'static str,
+    },
+    /// A value that should be a number is not one, or is out of range.
+    #[error("invalid value {value:?} for {option}: expected {expected}")]
+    BadNumber {
+        /// Where it was given.
+        scope: Scope,
+        /// The option's name.
+        option: &'static str,
+        /// The value as typed.
+        value: String,
+        /// What would have been accepted.
+        expected: &'static str,
+    },
+    /// An argument left over after the command had all it takes.
+    #[error("unexpected extra argument {arg:?}")]
+    UnexpectedArgument {
+        /// Where it was given.
+        scope: Scope,
+        /// The first argument that was not used.
+        arg: String,
+    },
+    /// `worker KIND` named no worker kind.
+    #[error(transparent)]
+    BadWorkerKind(#[from] UnknownKind),
+}
+
+impl CliError {
+    /// The command the error belongs to.
+    pub fn scope(&self) -> Scope {
+        match self {
+            Self::UnknownCommand { scope, .. }
+            | Self::UnknownOption { scope, .. }
+            | Self::MissingValue { scope, .. }
+            | Self::RepeatedOption { scope, .. }
+            | Self::Missing { scope, .. }
+            | Self::BadNumber { scope, .. }
+            | Self::UnexpectedArgument { scope, .. } => *scope,
+            Self::BadWorkerKind(_) => Scope::Worker,
+        }
+    }
+
+    /// What to print under the message: the command's usage line, if it has one, and a pointer
+    /// to `--help`.
+    pub fn usage_hint(&self) -> String {
+        let more = "Run `idlewild --help` for every command and option.";
+        match self.scope().usage() {
+            Some(line) => format!("{line}\n{more}"),
+            None => more.to_owned(),
+        }
+    }
+
+    /// The full text for standard error: `idlewild: <message>` and the usage hint below it.
+    pub fn report(&self) -> String {
+        format!("idlewild: {self}\n{}", self.usage_hint())
+    }
+}
+
+/// Parses the arguments after the program name (`std::env::args().skip(1)`).
+pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Cli, CliError> {
+    let mut args: VecDeque<String> = args.into_iter().collect();
+    let mut settings = None;
+    // Global options come first; the first plain word is the command.
+    let name = loop {
+        let Some(arg) = args.pop_front() else {
+            return Ok(Cli {
+                settings,
+                command: Command::Run,
+            });
+        };
+        match arg.as_str() {
+            "-h" | "--help" => {
+                return Ok(Cli {
+                    settings,
+                    command: Command::Help,
+                });
+            }
+            "-V" | "--version" => {
+                return Ok(Cli {
+                    settings,
+                    command: Command::Version,
+                });
+            }
+            _ if option_name(&arg) == Some(SETTINGS) => {
+                take_settings(Scope::Top, &arg, &mut args, &mut settings)?;
+            }
+            _ if looks_like_option(&arg) || arg == "--" => {
+                return Err(unknown_option(Scope::Top, &arg));
+            }
+            _ => break arg,
+        }
+    };
+    let command = match name.as_str() {
+        "help" => {
+            let split = split(Scope::Top, args, &[], &mut settings)?;
+            no_extra(Scope::Top, split.positionals.into_iter())?;
+            Command::Help
+        }
+        "worker" => worker(split(
+            Scope::Worker,
+            args,
+            &[EPOCH, PARENT_PID],
+            &mut settings,
+        )?)?,
+        "settings" => settings_command(split(Scope::Settings, args, &[], &mut settings)?)?,
+        "supervise" => supervise(split(
+            Scope::Supervise,
+            args,
+            &[FOR, STATUS_EVERY],
+            &mut settings,
+        )?)?,
+        "bench" => bench(split(Scope::Bench, args, &[FRAMES, ITEMS], &mut settings)?)?,
+        _ => {
+            return Err(CliError::UnknownCommand {
+                scope: Scope::Top,
+                name,
+            });
+        }
+    };
+    Ok(Cli { settings, command })
+}
+
+const SETTINGS: &str = "--settings";
+const EPOCH: &str = "--epoch";
+const PARENT_PID: &str = "--parent-pid";
+const FOR: &str = "--for";
+const STATUS_EVERY: &str = "--status-every";
+const FRAMES: &str = "--frames";
+const ITEMS: &str = "--items";
+
+/// A command's arguments after the command word, sorted into plain words and option values.
+struct Split {
+    /// Plain words, in order.
+    positionals: Vec<String>,
+    /// `(option, value)` for each option given, each at most once.
+    options: Vec<(&'static str, String)>,
+    /// `-h`/`--help` appeared in option position.
+    help: bool,
+}
+
+impl Split {
+    fn get(&self, option: &str) -> Option<&str> {
+        self.options
+            .iter()
+            .find(|(name, _)| *name == option)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Sorts `args` into positionals and the value-taking `known` options (plus the global
+/// `--settings`, which lands in `settings`).
+fn split(
+    scope: Scope,
+    mut args: VecDeque<String>,
+    known: &[&'static str],
+    settings: &mut Option<PathBuf>,
+) -> Result<Split, CliError> {
+    let mut out = Split {
+        positionals: Vec::new(),
+        options: Vec::new(),
+        help: false,
+    };
+    while let Some(arg) = args.pop_front() {
+        if arg == "--" {
+            out.positionals.extend(args.drain(..));
+            break;
+        }
+        if arg == "-h" || arg == "--help" {
+            out.help = true;
+            break;
+        }
+        if !looks_like_option(&arg) {
+            out.positionals.push(arg);
+            continue;
+        }
+        let name = option_name(&arg).unwrap_or(&arg);
+        if name == SETTINGS {
+            take_settings(scope, &arg, &mut args, settings)?;
+            continue;
+        }
+        let Some(&option) = known.iter().find(|k| **k == name) else {
+            return Err(unknown_option(scope, &arg));
+        };
+        if out.get(option).is_some() {
+            return Err(CliError::RepeatedOption { scope, option });
+        }
+        let value = take_value(scope, option, &arg, &mut args)?;
+        out.options.push((option, value));
+    }
+    Ok(out)
+}
+
+/// Handles one `--settings FILE` / `--settings=FILE`.
+fn take_settings(
+    scope: Scope,
+    arg: &str,
+    args: &mut VecDeque<String>,
+    settings: &mut Option<PathBuf>,
+) -> Result<(), CliError> {
+    if settings.is_some() {
+        return Err(CliError::RepeatedOption {
+            scope,
+            option: SETTINGS,
+        });
+    }
+    *settings = Some(PathBuf::from(take_value(scope, SETTINGS, arg, args)?));
+    Ok(())
+}
+
+/// The value of `option`, either inline (`--x=V`) or the next argument. A next argument that is
+/// itself an option means the value was forgotten, not that the value starts with dashes.
+fn take_value(
+    scope: Scope,
+    option: &'static str,
+    arg: &str,
+    args: &mut VecDeque<String>,
+) -> Result<String, CliError> {
+    let value = match arg.split_once('=') {
+        Some((_, inline)) => Some(inline.to_owned()),
+        None => pop_value(args),
+    };
+    match value {
+        Some(v) if !v.is_empty() => Ok(v),
+        _ => Err(CliError::MissingValue { scope, option }),
+    }
+}
+
+/// Pops the front argument when it may serve as an option's value.
+fn pop_value(args: &mut VecDeque<String>) -> Option<String> {
+    if args.front().is_some_and(|next| !next.starts_with("--")) {
+        args.pop_front()
+    } else {
+        None
+    }
+}
+
+/// The `--name` part of a long option, whether or not it carries `=VALUE`.
+fn option_name(arg: &str) -> Option<&str> {
+    arg.starts_with("--")
+        .then(|| arg.split_once('=').map_or(arg, |(name, _)| name))
+}
+
+/// Whether `arg` is meant as an option. A lone `-` and negative numbers are plain words, so
+/// `settings set KEY -1` reaches the settings crate, which explains its ranges better.
+fn looks_like_option(arg: &str) -> bool {
+    let negative_number = arg.strip_prefix('-').is_some_and(|rest| {
+        rest.starts_with(|c: char| c.is_ascii_digit() || c == '.') && rest.parse::<f64>().is_ok()
+    });
+    arg.len() > 1 && arg.starts_with('-') && arg != "--" && !negative_number
+}
+
+fn unknown_option(scope: Scope, arg: &str) -> CliError {
+    let option = option_name(arg).unwrap_or(arg).to_owned();
+    CliError::UnknownOption { scope, option }
+}
+
+/// Fails on the first argument left over.
+fn no_extra(scope: Scope, mut rest: impl Iterator<Item = String>) -> Result<(), CliError> {
+    match rest.next() {
+        Some(arg) => Err(CliError::UnexpectedArgument { scope, arg }),
+        None => Ok(()),
+    }
+}
+
+fn worker(split: Split) -> Result<Command, CliError> {
+    const SCOPE: Scope = Scope::Worker;
+    if split.help {
+        return Ok(Command::Help);
+    }
+    let mut words = split.positionals.iter().cloned();
+    let kind = words.next().ok_or(CliError::Missing {
+        scope: SCOPE,
+        what: "the worker kind",
+    })?;
+    let kind = kind.parse::<WorkerKind>()?;
+    no_extra(SCOPE, words)?;
+    let epoch = split.get(EPOCH).ok_or(CliError::Missing {
+        scope: SCOPE,
+        what: "--epoch N",
+    })?;
+    let epoch = number::<u64>(SCOPE, EPOCH, epoch, "a whole number")?;
+    let parent_pid = match split.get(PARENT_PID) {
+        Some(pid) => Some(positive::<u32>(
+            SCOPE,
+            PARENT_PID,
+            pid,
+            "a process id above 0",
+        )?),
+        None => None,
+    };
+    Ok(Command::Worker {
+        kind,
+        epoch,
+        parent_pid,
+    })
+}
+
+fn settings_command(split: Split) -> Result<Command, CliError> {
+    const SCOPE: Scope = Scope::Settings;
+    if split.help {
+        return Ok(Command::Help);
+    }
+    let mut words = split.positionals.into_iter();
+    let missing = |what| CliError::Missing { scope: SCOPE, what };
+    let sub = words
+        .next()
+        .ok_or(missing("a settings command (get, set, path or list)"))?;
+    let command = match sub.as_str() {
+        "get" => SettingsCommand::Get {
+            key: words.next().ok_or(missing("the setting's KEY"))?,
+        },
+        "set" => {
+            let key = words.next().ok_or(missing("the setting's KEY"))?;
+            let value = words.next().ok_or(missing("the new VALUE"))?;
+            SettingsCommand::Set { key, value }
+        }
+        "path" => SettingsCommand::Path,
+        "list" => SettingsCommand::List,
+        _ => {
+            return Err(CliError::UnknownCommand {
+                scope: SCOPE,
+                name: sub,
+            });
+        }
+    };
+    no_extra(SCOPE, words)?;
+    Ok(Command::Settings(command))
+}
+
+fn supervise(split: Split) -> Result<Command, CliError> {
+    const SCOPE: Scope = Scope::Supervise;
+    if split.help {
+        return Ok(Command::Help);
+    }
+    no_extra(SCOPE, split.positionals.iter().cloned())?;
+    let run_for = match split.get(FOR) {
+        Some(text) => Some(seconds(SCOPE, FOR, text)?),
+        None => None,
+    };
+    let status_every = match split.get(STATUS_EVERY) {
+        Some(text) => seconds(SCOPE, STATUS_EVERY, text)?,
+        None => Duration::from_secs(5),
+    };
+    Ok(Command::Supervise {
+        run_for,
+        status_every,
+    })
+}
+
+fn bench(split: Split) -> Result<Command, CliError> {
+    const SCOPE: Scope = Scope::Bench;
+    if split.help {
+        return Ok(Command::Help);
+    }
+    let mut words = split.positionals.iter().cloned();
+    let what = words.next().ok_or(CliError::Missing {
+        scope: SCOPE,
+        what: "a benchmark (shm)",
+    })?;
+    if what != "shm" {
+        return Err(CliError::UnknownCommand {
+            scope: SCOPE,
+            name: what,
+        });
+    }
+    no_extra(SCOPE, words)?;
+    let count = |option, default| match split.get(option) {
+        Some(text) => positive::<u32>(SCOPE, option, text, "a whole number above 0"),
+        None => Ok(default),
+    };
+    Ok(Command::Bench(BenchCommand::Shm {
+        frames: count(FRAMES, 60)?,
+        items: count(ITEMS, 20_000)?,
+    }))
+}
+
+fn number<T: std::str::FromStr>(
+    scope: Scope,
+    option: &'static str,
+    text: &str,
+    expected: &'static str,
+) -> Result<T, CliError> {
+    text.parse().map_err(|_| CliError::BadNumber {
+        scope,
+        option,
+        value: text.to_owned(),
+        expected,
+    })
+}
+
+fn positive<T: std::str::FromStr + Default + PartialEq>(
+    scope: Scope,
+    option: &'static str,
+    text: &str,
+    expected: &'static str,
+) -> Result<T, CliError> {
+    match number::<T>(scope, option, text, expected)? {
+        zero if zero == T::default() => Err(CliError::BadNumber {
+            scope,
+            option,
+            value: text.to_owned(),
+            expected,
+        }),
+        n => Ok(n),
+    }
+}
+
+/// Positive, finite seconds, fractions allowed; too large for a `Duration` is an error too.
+fn seconds(scope: Scope, option: &'static str, text: &str) -> Result<Duration, CliError> {
+    let bad = || CliError::BadNumber {
+        scope,
+        option,
+        value: text.to_owned(),
+        expected: "a number of seconds above 0, such as 5 or 0.5",
+    };
+    let secs: f64 = text.parse().map_err(|_| bad())?;
+    if !(secs.is_finite() && secs > 0.0) {
+        return Err(bad());
+    }
+    match Duration::try_from_secs_f64(secs) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        _ => Err(bad()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Command::{Help, Run, Version};
+    use Scope::{Bench, Settings, Supervise, Top, Worker};
+    use WorkerKind::{Fft, Image, Prep, Rss, Sim};
+
+    /// Splits a test's command line on single spaces (no case needs a space inside a word).
+    fn words(line: &str) -> Vec<String> {
+        line.split(' ')
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    type Outcome = Result<Cli, CliError>;
+
+    fn ok(command: Command) -> Outcome {
+        Ok(Cli {
+            settings: None,
+            command,
+        })
+    }
+
+    fn with(settings: &str, command: Command) -> Outcome {
+        Ok(Cli {
+            settings: Some(PathBuf::from(settings)),
+            command,
+        })
+    }
+
+    fn worker(kind: WorkerKind, epoch: u64, parent_pid: Option<u32>) -> Command {
+        Command::Worker {
+            kind,
+            epoch,
+            parent_pid,
+        }
+    }
+
+    fn get(key: &str) -> Command {
+        Command::Settings(SettingsCommand::Get {
+            key: key.to_owned(),
+        })
+    }
+
+    fn set(key: &str, value: &str) -> Command {
+        Command::Settings(SettingsCommand::Set {
+            key: key.to_owned(),
+            value: value.to_owned(),
+        })
+    }
+
+    fn sup(run_for: Option<f64>, status_every: f64) -> Command {
+        let run_for = run_for.map(Duration::from_secs_f64);
+        Command::Supervise {
+            run_for,
+            status_every: Duration::from_secs_f64(status_every),
+        }
+    }
+
+    fn shm(frames: u32, items: u32) -> Command {
+        Command::Bench(BenchCommand::Shm { frames, items })
+    }
+
+    fn unknown_cmd(scope: Scope, name: &str) -> Outcome {
+        Err(CliError::UnknownCommand {
+            scope,
+            name: name.to_owned(),
+        })
+    }
+
+    fn unknown_opt(scope: Scope, option: &str) -> Outcome {
+        Err(CliError::UnknownOption {
+            scope,
+            option: option.to_owned(),
+        })
+    }
+
+    fn no_value(scope: Scope, option: &'static str) -> Outcome {
+        Err(CliError::MissingValue { scope, option })
+    }
+
+    fn twice(scope: Scope, option: &'static str) -> Outcome {
+        Err(CliError::RepeatedOption { scope, option })
+    }
+
+    fn missing(scope: Scope, what: &'static str) -> Outcome {
+        Err(CliError::Missing { scope, what })
+    }
+
+    fn bad(scope: Scope, option: &'static str, value: &str) -> Outcome {
+        let expected = match option {
+            EPOCH => "a whole number",
+            PARENT_PID => "a process id above 0",
+            FOR | STATUS_EVERY => "a number of seconds above 0, such as 5 or 0.5",
+            _ => "a whole number above 0",
+        };
+        Err(CliError::BadNumber {
+            scope,
+            option,
+            value: value.to_owned(),
+            expected,
+        })
+    }
+
+    fn extra(scope: Scope, arg: &str) -> Outcome {
+        Err(CliError::UnexpectedArgument {
+            scope,
+            arg: arg.to_owned(),
+        })
+    }
+
+    /// Every command, every error, option orders and both `--settings` forms.
+    #[test]
+    fn every_command_and_error() {
+        let path = Command::Settings(SettingsCommand::Path);
+        let list = Command::Settings(SettingsCommand::List);
+        // One case a line reads as a table; rustfmt would fold the long ones over four.
+        #[rustfmt::skip]
+        let cases: Vec<(&str, Outcome)> = vec![
+            // No command: the screensaver, with or without a settings file.
+            ("", ok(Run)),
+            ("--settings a.toml", with("a.toml", Run)),
+            ("--settings=a.toml", with("a.toml", Run)),
+            ("--settings=odd=name.toml", with("odd=name.toml", Run)),
+            ("--settings -dash.toml", with("-dash.toml", Run)),
+            // Help wherever it is asked for; version before the command.
+            ("--help", ok(Help)),
+            ("-h", ok(Help)),
+            ("help", ok(Help)),
+            ("help --help", ok(Help)),
+            ("--settings s --help", with("s", Help)),
+            ("--help frobnicate", ok(Help)),
+            ("worker --help", ok(Help)),
+            ("worker gpu -h", ok(Help)),
+            ("settings get --help", ok(Help)),
+            ("supervise --for 3 -h", ok(Help)),
+            ("bench --help", ok(Help)),
+            ("--version", ok(Version)),
+            ("-V", ok(Version)),
+            ("--version junk", ok(Version)),
+            // Worker: the kind anywhere among its options, options in any order.
+            ("worker image --epoch 3", ok(worker(Image, 3, None))),
+            ("worker sim --epoch 7 --parent-pid 1234", ok(worker(Sim, 7, Some(1234)))),
+            ("worker rss --parent-pid 1 --epoch 0", ok(worker(Rss, 0, Some(1)))),
+            ("worker --epoch=9 --parent-pid=42 FFT", ok(worker(Fft, 9, Some(42)))),
+            ("worker --epoch 5 prep", ok(worker(Prep, 5, None))),
+            ("worker image --epoch 18446744073709551615", ok(worker(Image, u64::MAX, None))),
+            ("--settings s.toml worker image --epoch 2", with("s.toml", worker(Image, 2, None))),
+            ("worker image --settings=s.toml --epoch 2", with("s.toml", worker(Image, 2, None))),
+            // Settings.
+            ("settings get display.mode", ok(get("display.mode"))),
+            ("settings set display.mode fit", ok(set("display.mode", "fit"))),
+            ("settings set transitions.duration_ms 800", ok(set("transitions.duration_ms", "800"))),
+            ("settings set workers.fft.enabled false", ok(set("workers.fft.enabled", "false"))),
+            ("settings set display.interval_s -1", ok(set("display.interval_s", "-1"))),
+            ("settings set k -- --odd", ok(set("k", "--odd"))),
+            ("settings set -- k -x", ok(set("k", "-x"))),
+            ("settings path", ok(path.clone())),
+            ("settings list", ok(list.clone())),
+            ("--settings=f.toml settings list", with("f.toml", list)),
+            ("settings --settings f.toml path", with("f.toml", path)),
+            // Supervise.
+            ("supervise", ok(sup(None, 5.0))),
+            ("supervise --for 10", ok(sup(Some(10.0), 5.0))),
+            ("supervise --for 0.5 --status-every 2", ok(sup(Some(0.5), 2.0))),
+            ("supervise --status-every=1.5 --for=3", ok(sup(Some(3.0), 1.5))),
+            ("supervise --status-every .25", ok(sup(None, 0.25))),
+            // Bench.
+            ("bench shm", ok(shm(60, 20_000))),
+            ("bench shm --frames 10", ok(shm(10, 20_000))),
+            ("bench --items=5 shm --frames=2", ok(shm(2, 5))),
+            ("--settings x bench shm --items 4294967295", with("x", shm(60, u32::MAX))),
+            // Unknown commands.
+            ("frobnicate", unknown_cmd(Top, "frobnicate")),
+            ("run", unknown_cmd(Top, "run")),
+            ("-", unknown_cmd(Top, "-")),
+            ("settings frob", unknown_cmd(Settings, "frob")),
+            ("bench gpu", unknown_cmd(Bench, "gpu")),
+            // Unknown options.
+            ("--frobnicate", unknown_opt(Top, "--frobnicate")),
+            ("--verbose=3", unknown_opt(Top, "--verbose")),
+            ("-x", unknown_opt(Top, "-x")),
+            ("--", unknown_opt(Top, "--")),
+            ("worker image --epoch 1 --bogus", unknown_opt(Worker, "--bogus")),
+            ("supervise --frames 3", unknown_opt(Supervise, "--frames")),
+            ("bench shm -f 3", unknown_opt(Bench, "-f")),
+            ("settings list --all", unknown_opt(Settings, "--all")),
+            ("settings get -V", unknown_opt(Settings, "-V")),
+            // Options without values.
+            ("--settings", no_value(Top, SETTINGS)),
+            ("--settings=", no_value(Top, SETTINGS)),
+            ("--settings --help", no_value(Top, SETTINGS)),
+            ("worker image --epoch", no_value(Worker, EPOCH)),
+            ("worker image --epoch --parent-pid 3", no_value(Worker, EPOCH)),
+            ("supervise --for", no_value(Supervise, FOR)),
+            ("supervise --status-every=", no_value(Supervise, STATUS_EVERY)),
+            ("bench shm --frames=", no_value(Bench, FRAMES)),
+            ("settings path --settings", no_value(Settings, SETTINGS)),
+            // Options given twice.
+            ("worker image --epoch 1 --epoch 2", twice(Worker, EPOCH)),
+            ("--settings a --settings=b", twice(Top, SETTINGS)),
+            ("--settings a settings --settings b path", twice(Settings, SETTINGS)),
+            ("bench shm --items 1 --items=2", twice(Bench, ITEMS)),
+            // Missing arguments and required options.
+            ("worker", missing(Worker, "the worker kind")),
+            ("worker --epoch 1", missing(Worker, "the worker kind")),
+            ("worker image", missing(Worker, "--epoch N")),
+            ("worker image --parent-pid 5", missing(Worker, "--epoch N")),
+            ("settings", missing(Settings, "a settings command (get, set, path or list)")),
+            ("settings get", missing(Settings, "the setting's KEY")),
+            ("settings set", missing(Settings, "the setting's KEY")),
+            ("settings set display.mode", missing(Settings, "the new VALUE")),
+            ("bench", missing(Bench, "a benchmark (shm)")),
+            // Bad numbers.
+            ("worker image --epoch x", bad(Worker, EPOCH, "x")),
+            ("worker image --epoch -1", bad(Worker, EPOCH, "-1")),
+            ("worker image --epoch 1.5", bad(Worker, EPOCH, "1.5")),
+            ("worker sim --epoch=18446744073709551616", bad(Worker, EPOCH, "18446744073709551616")),
+            ("worker image --epoch 1 --parent-pid 0", bad(Worker, PARENT_PID, "0")),
+            ("worker sim --epoch 1 --parent-pid=4294967296", bad(Worker, PARENT_PID, "4294967296")),
+            ("supervise --for 0", bad(Supervise, FOR, "0")),
+            ("supervise --for -1", bad(Supervise, FOR, "-1")),
+            ("supervise --for abc", bad(Supervise, FOR, "abc")),
+            ("supervise --for inf", bad(Supervise, FOR, "inf")),
+            ("supervise --for NaN", bad(Supervise, FOR, "NaN")),
+            ("supervise --for 1e300", bad(Supervise, FOR, "1e300")),
+            ("supervise --for 1e-12", bad(Supervise, FOR, "1e-12")),
+            ("supervise --status-every 0.0", bad(Supervise, STATUS_EVERY, "0.0")),
+            ("supervise --status-every 5s", bad(Supervise, STATUS_EVERY, "5s")),
+            ("bench shm --frames 0", bad(Bench, FRAMES, "0")),
+            ("bench shm --frames many", bad(Bench, FRAMES, "many")),
+            ("bench shm --items -5", bad(Bench, ITEMS, "-5")),
+            // Extra arguments.
+            ("help me", extra(Top, "me")),
+            ("worker image extra --epoch 1", extra(Worker, "extra")),
+            ("settings get a b", extra(Settings, "b")),
+            ("settings set a b c", extra(Settings, "c")),
+            ("settings path x", extra(Settings, "x")),
+            ("settings list x", extra(Settings, "x")),
+            ("supervise now", extra(Supervise, "now")),
+            ("bench shm more", extra(Bench, "more")),
+            // Worker kinds.
+            ("worker gpu --epoch 1", Err(UnknownKind("gpu".to_owned()).into())),
+        ];
+        let mut failures = Vec::new();
+        for (line, expected) in cases {
+            let got = parse(words(line));
+            if got != expected {
+                failures.push(format!("{line:?}\n   got {got:?}\n  want {expected:?}"));
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{} case(s) failed:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+
+    /// Arguments that the table's space-splitting cannot spell.
+    #[test]
+    fn values_with_spaces_and_empty_words() {
+        let args = ["settings", "set", "sources.folders", "My Pictures"].map(String::from);
+        assert_eq!(parse(args), ok(set("sources.folders", "My Pictures")));
+        assert_eq!(parse([String::new()]), unknown_cmd(Top, ""));
+        let args = ["--settings", "", "settings", "path"].map(String::from);
+        assert_eq!(parse(args), no_value(Top, SETTINGS));
+    }
+
+    #[test]
+    fn messages_read_well() {
+        let seconds = "expected a number of seconds above 0, such as 5 or 0.5";
+        let kinds = "(expected one of image, rss, fft, prep, sim)";
+        let cases = [
+            ("frob", "unknown command \"frob\"".to_owned()),
+            (
+                "settings frob",
+                "unknown settings command \"frob\"".to_owned(),
+            ),
+            ("bench gpu", "unknown bench command \"gpu\"".to_owned()),
+            ("--frob=1", "unknown option \"--frob\"".to_owned()),
+            (
+                "worker image --epoch",
+                "option --epoch needs a value".to_owned(),
+            ),
+            (
+                "--settings a --settings b",
+                "option --settings was given more than once".to_owned(),
+            ),
+            ("worker image", "missing --epoch N".to_owned()),
+            (
+                "supervise --for 0",
+                format!("invalid value \"0\" for --for: {seconds}"),
+            ),
+            (
+                "settings path x",
+                "unexpected extra argument \"x\"".to_owned(),
+            ),
+            (
+                "worker gpu --epoch 1",
+                format!("unknown worker kind \"gpu\" {kinds}"),
+            ),
+        ];
+        for (line, message) in cases {
+            let err = parse(words(line)).expect_err("should fail");
+            assert_eq!(err.to_string(), message, "for {line:?}");
+        }
+    }
+
+    #[test]
+    fn report_shows_the_message_and_the_commands_usage() {
+        let more = "Run `idlewild --help` for every command and option.";
+        let err = parse(words("worker")).expect_err("the kind is required");
+        let usage = "usage: idlewild worker KIND --epoch N [--parent-pid PID]";
+        assert_eq!(
+            err.report(),
+            format!("idlewild: missing the worker kind\n{usage}\n{more}")
+        );
+        let err = parse(words("frob")).expect_err("no such command");
+        assert_eq!(
+            err.report(),
+            format!("idlewild: unknown command \"frob\"\n{more}")
+        );
+        let err = parse(words("worker gpu --epoch 1")).expect_err("no such kind");
+        assert_eq!(err.scope(), Worker);
+    }
+
+    #[test]
+    fn usage_lists_everything_and_fits_a_terminal() {
+        for word in [
+            "--settings FILE",
+            "settings get KEY",
+            "settings set KEY VALUE",
+            "settings path",
+            "settings list",
+            "supervise [--for SECONDS] [--status-every SECONDS]",
+            "bench shm [--frames N] [--items N]",
+            "worker KIND --epoch N [--parent-pid PID]",
+            "-h, --help",
+            "-V, --version",
+            "IDLEWILD_LOG",
+        ] {
+            assert!(USAGE.contains(word), "USAGE lacks {word:?}");
+        }
+        for kind in WorkerKind::ALL {
+            assert!(
+                USAGE.contains(kind.as_str()),
+                "USAGE lacks worker kind {kind}"
+            );
+        }
+        for line in USAGE.lines() {
+            assert!(
+                line.chars().count() <= 80,
+                "too wide for a terminal: {line:?}"
+            );
+        }
+        for scope in [Worker, Settings, Supervise, Bench] {
+            let line = scope.usage().expect("every command has a usage line");
+            assert!(
+                line.starts_with("usage: idlewild ") && line.len() <= 80,
+                "{line}"
+            );
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! `idlewild supervise`: the worker supervisor without a screen. Used for diagnostics and as the
+//! UI-side parent process in end-to-end tests; prints one line per lifecycle event on stdout.
+
+use crate::supervisor::{Event, Supervisor, SupervisorConfig};
+use idlewild_settings::SettingsStore;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// The directory for log files: the platform state directory (Linux), else local data.
+pub fn log_dir() -> Option<PathBuf> {
+    let dirs = directories::ProjectDirs::from("org", "Idlewild", "idlewild")?;
+    Some(
+        dirs.state_dir()
+            .unwrap_or_else(|| dirs.data_local_dir())
+            .join("logs"),
+    )
+}
+
+/// Runs the supervisor over the settings' workers for `run_for` (or until killed).
+pub fn run(
+    settings: Option<PathBuf>,
+    run_for: Option<Duration>,
+    status_every: Duration,
+) -> anyhow::Result<()> {
+    let store = match settings {
+        Some(p) => SettingsStore::new(p),
+        None => SettingsStore::at_default_location()?,
+    };
+    let loaded = store.load();
+    let s = &loaded.settings;
+    let file = log_dir().map(|dir| idlewild_telemetry::FileSink {
+        dir,
+        stem: "idlewild".into(),
+        max_bytes: u64::from(s.logging.max_file_mb) << 20,
+        keep: s.logging.keep_files as usize,
+    });
+    let config = idlewild_telemetry::LogConfig {
+        level: s.logging.level.as_str().into(),
+        file,
+        stderr: true,
+        ansi: false,
+    };
+    let guard = idlewild_telemetry::init(&config)?;
+    idlewild_telemetry::install_panic_hook("ui");
+    if let Some(path) = guard.log_file() {
+        tracing::info!("logging to {}", path.display());
+    }
+    if let Some(problem) = &loaded.report.problem {
+        tracing::warn!("settings: {problem}; running on defaults");
+    }
+    let exe = std::env::current_exe()?;
+    let (config, unavailable) = SupervisorConfig::from_settings(s, exe);
+    for kind in unavailable {
+        println!("unavailable {kind} (this build has no {kind} worker yet)");
+    }
+    let supervisor = Supervisor::start(config)?;
+    let started = Instant::now();
+    let mut next_status = started + status_every;
+    let mut readers = Vec::new();
+    loop {
+        if run_for.is_some_and(|d| started.elapsed() >= d) {
+            break;
+        }
+        if let Some(event) = supervisor.wait_event(Duration::from_millis(100)) {
+            print_event(&event);
+            if let Event::Started {
+                kind, readers: r, ..
+            } = event
+            {
+                // Hold the newest readers of each kind, as the renderer will.
+                readers.retain(|(k, _)| *k != kind);
+                readers.push((kind, r));
+            }
+        }
+        for (kind, _) in &readers {
+            while supervisor.poll(*kind).is_some() {}
+        }
+        if Instant::now() >= next_status {
+            next_status += status_every;
+            for (kind, _) in &readers {
+                if let Some(shared) = supervisor.kind(*kind) {
+                    let m = shared.mailbox.stats();
+                    println!(
+                        "status {kind} epoch={} mailbox_dropped={}",
+                        shared.epoch(),
+                        m.dropped
+                    );
+                }
+            }
+        }
+    }
+    drop(readers);
+    supervisor.shutdown();
+    println!("stopped");
+    Ok(())
+}
+
+fn print_event(event: &Event) {
+    match event {
+        Event::Started {
+            kind,
+            epoch,
+            pid,
+            capabilities,
+            ..
+        } => {
+            println!(
+                "started {kind} pid={pid} epoch={epoch} capabilities={:#x}",
+                capabilities.0
+            )
+        }
+        Event::Exited {
+            kind,
+            epoch,
+            pid,
+            reason,
+            restart_in,
+        } => {
+            println!(
+                "exited {kind} pid={pid} epoch={epoch} reason={reason:?} restart_in={restart_in:?}"
+            )
+        }
+        Event::Failed { kind, restarts } => println!("failed {kind} restarts={restarts}"),
+    }
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: system packages, formatting, clippy, a compile check of the
+# Windows code, then every test in the workspace.
+#
+#   ./scripts/test.sh                 everything
+#   SKIP_LINT=1 ./scripts/test.sh     a quick local run: skips fmt, clippy and the Windows check
+#   ./scripts/test.sh NAME            extra arguments go to `cargo test` (e.g. a test-name filter)
+#
+# An existing CARGO_TARGET_DIR is respected. IDLEWILD_NO_INSTALL=1 reports missing packages
+# instead of installing them (see scripts/deps.sh).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+# shellcheck source=scripts/deps.sh
+. scripts/deps.sh
+
+# Prints a header, runs the command, prints how long it took; a failure stops the script.
+step() {
+  local title=$1 start=$SECONDS
+  shift
+  printf '\n==== %s ====\n' "$title"
+  "$@"
+  printf -- '---- %s: %ds\n' "$title" $((SECONDS - start))
+}
+
+windows_check() {
+  local target=x86_64-pc-windows-gnu
+  if ! command -v rustup >/dev/null 2>&1 ||
+    ! { rustup target list --installed | grep -q "$target" || rustup target add "$target"; }; then
+    cat >&2 <<WARN
+
+!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
+!! WARNING: the Rust target $target is not available (no rustup, or
+!! \`rustup target add $target\` failed, e.g. offline).
+!! The Windows code (cfg(windows): shared memory, job objects, process handles) was
+!! NOT CHECKED. It may not even compile. Fix the target and run this script again.
+!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
+
+WARN
+    windows_unchecked=1
+    return 0
+  fi
+  cargo check --target "$target" -p idlewild-protocol -p idlewild-workers -p idlewild-settings \
+    -p idlewild-telemetry -p idlewild
+}
+
+# Build packages, then what the renderer tests (lavapipe under Xvfb) and the photo tests use.
+packages() {
+  ensure_cargo
+  ensure_packages "${BUILD_PACKAGES[@]}" \
+    mesa-vulkan-drivers libvulkan1 xvfb xauth x11-utils \
+    mate-backgrounds
+}
+
+total=$SECONDS
+windows_unchecked=0
+step "toolchain and system packages" packages
+
+# Vulkan loaders warn without a runtime directory; give the tests a private one.
+if [[ -z ${XDG_RUNTIME_DIR:-} ]]; then
+  XDG_RUNTIME_DIR=$(mktemp -d "${TMPDIR:-/tmp}/idlewild-xdg.XXXXXX")
+  chmod 700 "$XDG_RUNTIME_DIR"
+  export XDG_RUNTIME_DIR
+  trap 'rm -rf "$XDG_RUNTIME_DIR"' EXIT
+fi
+
+if [[ ${SKIP_LINT:-} == 1 ]]; then
+  printf '\n==== SKIP_LINT=1: skipping fmt, clippy and the Windows check ====\n'
+else
+  step "cargo fmt --check" cargo fmt --all -- --check
+  step "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings
+  step "Windows check (x86_64-pc-windows-gnu)" windows_check
+fi
+step "cargo test" cargo test --workspace "$@"
+
+if ((windows_unchecked)); then
+  printf '\n==== all passed in %ds, but the Windows code was NOT checked (see above) ====\n' \
+    $((SECONDS - total))
+else
+  printf '\n==== all passed in %ds ====\n' $((SECONDS - total))
+fi
