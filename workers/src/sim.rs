@@ -180,6 +180,7 @@ impl Sim {
                     payload[..n].fill(0xEE);
                 }
                 tracing::warn!("sim: crashing mid-write as asked");
+                no_core_dump();
                 std::process::abort();
             }
             SimRequest::Hang => {
@@ -201,6 +202,19 @@ impl Sim {
             }
         }
         Ok(())
+    }
+}
+
+/// A deliberate crash should not leave a core file behind in whatever directory we run in.
+fn no_core_dump() {
+    #[cfg(unix)]
+    {
+        let zero = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: setrlimit with a valid, initialised struct; failure only means a core file.
+        unsafe { libc::setrlimit(libc::RLIMIT_CORE, &zero) };
     }
 }
 
