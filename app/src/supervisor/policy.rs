@@ -174,7 +174,7 @@ mod tests {
         assert_eq!(
             t.on_exit(&p, later, short, 0.5),
             Decision::Restart {
-                delay: MS(30000),
+                delay: MS(8000),
                 attempt: 5
             }
         );
