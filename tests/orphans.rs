@@ -1,6 +1,9 @@
 //! However the UI process dies, its workers exit within 2 s: the parent here is a real
 //! `idlewild supervise` process, killed with SIGKILL (no chance to clean up).
 
+// These tests signal real processes and read /proc: Linux only.
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use common::*;

@@ -1,6 +1,9 @@
 //! End-to-end supervisor tests against the real `idlewild worker sim` process: killed mid-write
 //! hundreds of times, stopped, flooded with oversize messages and garbage headers.
 
+// These tests signal real processes and read /proc: Linux only.
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use common::*;

@@ -2,6 +2,9 @@
 //! every epoch's regions, pipes and threads are released. (Its own test binary, so no other
 //! test's threads open files while we count.)
 
+// These tests signal real processes and read /proc: Linux only.
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use common::*;

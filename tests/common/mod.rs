@@ -98,6 +98,7 @@ pub fn exited(sup: &Supervisor) -> (ExitReason, Option<Duration>) {
 }
 
 /// Sends a signal to a process.
+#[cfg(unix)]
 pub fn signal(pid: u32, sig: i32) {
     // SAFETY: kill(2) with a pid we started; a stale pid at worst returns ESRCH.
     let rc = unsafe { libc::kill(pid as libc::pid_t, sig) };

@@ -349,8 +349,35 @@ fn check_parent(parent: u32) -> Result<(), WorkerError> {
 }
 
 #[cfg(windows)]
-fn check_parent(_parent: u32) -> Result<(), WorkerError> {
-    // Windows: the supervisor's job object kills us with it; stdin closing covers the rest.
+fn check_parent(parent: u32) -> Result<(), WorkerError> {
+    use windows_sys::Win32::Foundation::{
+        CloseHandle, ERROR_INVALID_PARAMETER, GetLastError, WAIT_OBJECT_0,
+    };
+    use windows_sys::Win32::System::Threading::{
+        OpenProcess, PROCESS_SYNCHRONIZE, WaitForSingleObject,
+    };
+    // Windows has no getppid. The supervisor puts us into its kill-on-close job right after
+    // spawning us; if it died before that, refuse to start (stdin closing would also stop us,
+    // a moment later). A reused pid only makes this check pass, never fail, wrongly.
+    // SAFETY: OpenProcess only reads its arguments.
+    let process = unsafe { OpenProcess(PROCESS_SYNCHRONIZE, 0, parent) };
+    if process.is_null() {
+        // SAFETY: GetLastError has no preconditions.
+        let error = unsafe { GetLastError() };
+        // Only "no such process" means it is gone; access denied means it exists.
+        return if error == ERROR_INVALID_PARAMETER {
+            Err(WorkerError::Orphaned(parent))
+        } else {
+            Ok(())
+        };
+    }
+    // SAFETY: `process` is the handle we just opened; a zero timeout only polls its state.
+    let exited = unsafe { WaitForSingleObject(process, 0) } == WAIT_OBJECT_0;
+    // SAFETY: closing the handle we opened, once.
+    unsafe { CloseHandle(process) };
+    if exited {
+        return Err(WorkerError::Orphaned(parent));
+    }
     Ok(())
 }
 
@@ -373,20 +400,39 @@ fn take_stdout_for_channel() -> io::Result<File> {
     }
 }
 
+/// Windows: unlike `dup2` on unix, `SetStdHandle` does not touch the C runtime's descriptor 1,
+/// so a C library that `printf`s would still write into the channel. None of ours does.
 #[cfg(windows)]
 fn take_stdout_for_channel() -> io::Result<File> {
     use std::os::windows::io::FromRawHandle;
+    use windows_sys::Win32::Foundation::{
+        HANDLE_FLAG_INHERIT, INVALID_HANDLE_VALUE, SetHandleInformation,
+    };
     use windows_sys::Win32::System::Console::{
         GetStdHandle, STD_ERROR_HANDLE, STD_OUTPUT_HANDLE, SetStdHandle,
     };
-    // SAFETY: standard-handle calls; the output handle is taken over by the returned File and the
-    // process's stdout is pointed at stderr instead.
-    unsafe {
-        let out = GetStdHandle(STD_OUTPUT_HANDLE);
-        let err = GetStdHandle(STD_ERROR_HANDLE);
-        if out.is_null() || SetStdHandle(STD_OUTPUT_HANDLE, err) == 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(File::from_raw_handle(out as _))
+    // SAFETY: GetStdHandle only reads the process's standard-handle table.
+    let out = unsafe { GetStdHandle(STD_OUTPUT_HANDLE) };
+    // SAFETY: as above.
+    let err = unsafe { GetStdHandle(STD_ERROR_HANDLE) };
+    if out.is_null() || out == INVALID_HANDLE_VALUE {
+        return Err(io::Error::other("stdout is not a pipe from the supervisor"));
     }
+    // The pipe end was inherited, so it is still inheritable: clear that (the unix side's
+    // F_DUPFD_CLOEXEC), or any process this worker started would hold the channel open after
+    // the worker died and the supervisor would never see it close.
+    // SAFETY: `out` is a valid handle of this process; only its inherit flag changes.
+    if unsafe { SetHandleInformation(out, HANDLE_FLAG_INHERIT, 0) } == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // Point stdout at stderr, so that Rust prints (std looks the handle up on every write) go
+    // to the supervisor's log instead of corrupting the channel's framing.
+    // SAFETY: `err` is this process's stderr handle (or null, which makes stdout a sink).
+    if unsafe { SetStdHandle(STD_OUTPUT_HANDLE, err) } == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: the standard-handle table no longer names `out`, so the returned File owns it and
+    // closes it exactly once. (The C runtime's descriptor 1 still holds the raw value, but no
+    // Rust code writes through it; see the note on `take_stdout_for_channel`.)
+    Ok(unsafe { File::from_raw_handle(out) })
 }

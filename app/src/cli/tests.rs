@@ -1,0 +1,364 @@
+//! Table tests of the command-line parser.
+use super::*;
+use Command::{Help, Run, Version};
+use Scope::{Bench, Settings, Supervise, Top, Worker};
+use WorkerKind::{Fft, Image, Prep, Rss, Sim};
+
+/// Splits a test's command line on single spaces (no case needs a space inside a word).
+fn words(line: &str) -> Vec<String> {
+    line.split(' ')
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+type Outcome = Result<Cli, CliError>;
+
+fn ok(command: Command) -> Outcome {
+    Ok(Cli {
+        settings: None,
+        command,
+    })
+}
+
+fn with(settings: &str, command: Command) -> Outcome {
+    Ok(Cli {
+        settings: Some(PathBuf::from(settings)),
+        command,
+    })
+}
+
+fn worker(kind: WorkerKind, epoch: u64, parent_pid: Option<u32>) -> Command {
+    Command::Worker {
+        kind,
+        epoch,
+        parent_pid,
+    }
+}
+
+fn get(key: &str) -> Command {
+    Command::Settings(SettingsCommand::Get {
+        key: key.to_owned(),
+    })
+}
+
+fn set(key: &str, value: &str) -> Command {
+    Command::Settings(SettingsCommand::Set {
+        key: key.to_owned(),
+        value: value.to_owned(),
+    })
+}
+
+fn sup(run_for: Option<f64>, status_every: f64) -> Command {
+    let run_for = run_for.map(Duration::from_secs_f64);
+    Command::Supervise {
+        run_for,
+        status_every: Duration::from_secs_f64(status_every),
+    }
+}
+
+fn shm(frames: u32, items: u32) -> Command {
+    Command::Bench(BenchCommand::Shm { frames, items })
+}
+
+fn unknown_cmd(scope: Scope, name: &str) -> Outcome {
+    Err(CliError::UnknownCommand {
+        scope,
+        name: name.to_owned(),
+    })
+}
+
+fn unknown_opt(scope: Scope, option: &str) -> Outcome {
+    Err(CliError::UnknownOption {
+        scope,
+        option: option.to_owned(),
+    })
+}
+
+fn no_value(scope: Scope, option: &'static str) -> Outcome {
+    Err(CliError::MissingValue { scope, option })
+}
+
+fn twice(scope: Scope, option: &'static str) -> Outcome {
+    Err(CliError::RepeatedOption { scope, option })
+}
+
+fn missing(scope: Scope, what: &'static str) -> Outcome {
+    Err(CliError::Missing { scope, what })
+}
+
+fn bad(scope: Scope, option: &'static str, value: &str) -> Outcome {
+    let expected = match option {
+        EPOCH => "a whole number",
+        PARENT_PID => "a process id above 0",
+        FOR | STATUS_EVERY => "a number of seconds above 0, such as 5 or 0.5",
+        _ => "a whole number above 0",
+    };
+    Err(CliError::BadNumber {
+        scope,
+        option,
+        value: value.to_owned(),
+        expected,
+    })
+}
+
+fn extra(scope: Scope, arg: &str) -> Outcome {
+    Err(CliError::UnexpectedArgument {
+        scope,
+        arg: arg.to_owned(),
+    })
+}
+
+/// Every command, every error, option orders and both `--settings` forms.
+#[test]
+fn every_command_and_error() {
+    let path = Command::Settings(SettingsCommand::Path);
+    let list = Command::Settings(SettingsCommand::List);
+    // One case a line reads as a table; rustfmt would fold the long ones over four.
+    #[rustfmt::skip]
+    let cases: Vec<(&str, Outcome)> = vec![
+        // No command: the screensaver, with or without a settings file.
+        ("", ok(Run)),
+        ("--settings a.toml", with("a.toml", Run)),
+        ("--settings=a.toml", with("a.toml", Run)),
+        ("--settings=odd=name.toml", with("odd=name.toml", Run)),
+        ("--settings -dash.toml", with("-dash.toml", Run)),
+        // Help wherever it is asked for; version before the command.
+        ("--help", ok(Help)),
+        ("-h", ok(Help)),
+        ("help", ok(Help)),
+        ("help --help", ok(Help)),
+        ("--settings s --help", with("s", Help)),
+        ("--help frobnicate", ok(Help)),
+        ("worker --help", ok(Help)),
+        ("worker gpu -h", ok(Help)),
+        ("settings get --help", ok(Help)),
+        ("supervise --for 3 -h", ok(Help)),
+        ("bench --help", ok(Help)),
+        ("--version", ok(Version)),
+        ("-V", ok(Version)),
+        ("--version junk", ok(Version)),
+        // Worker: the kind anywhere among its options, options in any order.
+        ("worker image --epoch 3", ok(worker(Image, 3, None))),
+        ("worker sim --epoch 7 --parent-pid 1234", ok(worker(Sim, 7, Some(1234)))),
+        ("worker rss --parent-pid 1 --epoch 0", ok(worker(Rss, 0, Some(1)))),
+        ("worker --epoch=9 --parent-pid=42 FFT", ok(worker(Fft, 9, Some(42)))),
+        ("worker --epoch 5 prep", ok(worker(Prep, 5, None))),
+        ("worker image --epoch 18446744073709551615", ok(worker(Image, u64::MAX, None))),
+        ("--settings s.toml worker image --epoch 2", with("s.toml", worker(Image, 2, None))),
+        ("worker image --settings=s.toml --epoch 2", with("s.toml", worker(Image, 2, None))),
+        // Settings.
+        ("settings get display.mode", ok(get("display.mode"))),
+        ("settings set display.mode fit", ok(set("display.mode", "fit"))),
+        ("settings set transitions.duration_ms 800", ok(set("transitions.duration_ms", "800"))),
+        ("settings set workers.fft.enabled false", ok(set("workers.fft.enabled", "false"))),
+        ("settings set display.interval_s -1", ok(set("display.interval_s", "-1"))),
+        ("settings set k -- --odd", ok(set("k", "--odd"))),
+        ("settings set -- k -x", ok(set("k", "-x"))),
+        ("settings path", ok(path.clone())),
+        ("settings list", ok(list.clone())),
+        ("--settings=f.toml settings list", with("f.toml", list)),
+        ("settings --settings f.toml path", with("f.toml", path)),
+        // Supervise.
+        ("supervise", ok(sup(None, 5.0))),
+        ("supervise --for 10", ok(sup(Some(10.0), 5.0))),
+        ("supervise --for 0.5 --status-every 2", ok(sup(Some(0.5), 2.0))),
+        ("supervise --status-every=1.5 --for=3", ok(sup(Some(3.0), 1.5))),
+        ("supervise --status-every .25", ok(sup(None, 0.25))),
+        // Bench.
+        ("bench shm", ok(shm(60, 20_000))),
+        ("bench shm --frames 10", ok(shm(10, 20_000))),
+        ("bench --items=5 shm --frames=2", ok(shm(2, 5))),
+        ("--settings x bench shm --items 4294967295", with("x", shm(60, u32::MAX))),
+        // Unknown commands.
+        ("frobnicate", unknown_cmd(Top, "frobnicate")),
+        ("run", unknown_cmd(Top, "run")),
+        ("-", unknown_cmd(Top, "-")),
+        ("settings frob", unknown_cmd(Settings, "frob")),
+        ("bench gpu", unknown_cmd(Bench, "gpu")),
+        // Unknown options.
+        ("--frobnicate", unknown_opt(Top, "--frobnicate")),
+        ("--verbose=3", unknown_opt(Top, "--verbose")),
+        ("-x", unknown_opt(Top, "-x")),
+        ("--", unknown_opt(Top, "--")),
+        ("worker image --epoch 1 --bogus", unknown_opt(Worker, "--bogus")),
+        ("supervise --frames 3", unknown_opt(Supervise, "--frames")),
+        ("bench shm -f 3", unknown_opt(Bench, "-f")),
+        ("settings list --all", unknown_opt(Settings, "--all")),
+        ("settings get -V", unknown_opt(Settings, "-V")),
+        // Options without values.
+        ("--settings", no_value(Top, SETTINGS)),
+        ("--settings=", no_value(Top, SETTINGS)),
+        ("--settings --help", no_value(Top, SETTINGS)),
+        ("worker image --epoch", no_value(Worker, EPOCH)),
+        ("worker image --epoch --parent-pid 3", no_value(Worker, EPOCH)),
+        ("supervise --for", no_value(Supervise, FOR)),
+        ("supervise --status-every=", no_value(Supervise, STATUS_EVERY)),
+        ("bench shm --frames=", no_value(Bench, FRAMES)),
+        ("settings path --settings", no_value(Settings, SETTINGS)),
+        // Options given twice.
+        ("worker image --epoch 1 --epoch 2", twice(Worker, EPOCH)),
+        ("--settings a --settings=b", twice(Top, SETTINGS)),
+        ("--settings a settings --settings b path", twice(Settings, SETTINGS)),
+        ("bench shm --items 1 --items=2", twice(Bench, ITEMS)),
+        // Missing arguments and required options.
+        ("worker", missing(Worker, "the worker kind")),
+        ("worker --epoch 1", missing(Worker, "the worker kind")),
+        ("worker image", missing(Worker, "--epoch N")),
+        ("worker image --parent-pid 5", missing(Worker, "--epoch N")),
+        ("settings", missing(Settings, "a settings command (get, set, path or list)")),
+        ("settings get", missing(Settings, "the setting's KEY")),
+        ("settings set", missing(Settings, "the setting's KEY")),
+        ("settings set display.mode", missing(Settings, "the new VALUE")),
+        ("bench", missing(Bench, "a benchmark (shm)")),
+        // Bad numbers.
+        ("worker image --epoch x", bad(Worker, EPOCH, "x")),
+        ("worker image --epoch -1", bad(Worker, EPOCH, "-1")),
+        ("worker image --epoch 1.5", bad(Worker, EPOCH, "1.5")),
+        ("worker sim --epoch=18446744073709551616", bad(Worker, EPOCH, "18446744073709551616")),
+        ("worker image --epoch 1 --parent-pid 0", bad(Worker, PARENT_PID, "0")),
+        ("worker sim --epoch 1 --parent-pid=4294967296", bad(Worker, PARENT_PID, "4294967296")),
+        ("supervise --for 0", bad(Supervise, FOR, "0")),
+        ("supervise --for -1", bad(Supervise, FOR, "-1")),
+        ("supervise --for abc", bad(Supervise, FOR, "abc")),
+        ("supervise --for inf", bad(Supervise, FOR, "inf")),
+        ("supervise --for NaN", bad(Supervise, FOR, "NaN")),
+        ("supervise --for 1e300", bad(Supervise, FOR, "1e300")),
+        ("supervise --for 1e-12", bad(Supervise, FOR, "1e-12")),
+        ("supervise --status-every 0.0", bad(Supervise, STATUS_EVERY, "0.0")),
+        ("supervise --status-every 5s", bad(Supervise, STATUS_EVERY, "5s")),
+        ("bench shm --frames 0", bad(Bench, FRAMES, "0")),
+        ("bench shm --frames many", bad(Bench, FRAMES, "many")),
+        ("bench shm --items -5", bad(Bench, ITEMS, "-5")),
+        // Extra arguments.
+        ("help me", extra(Top, "me")),
+        ("worker image extra --epoch 1", extra(Worker, "extra")),
+        ("settings get a b", extra(Settings, "b")),
+        ("settings set a b c", extra(Settings, "c")),
+        ("settings path x", extra(Settings, "x")),
+        ("settings list x", extra(Settings, "x")),
+        ("supervise now", extra(Supervise, "now")),
+        ("bench shm more", extra(Bench, "more")),
+        // Worker kinds.
+        ("worker gpu --epoch 1", Err(UnknownKind("gpu".to_owned()).into())),
+    ];
+    let mut failures = Vec::new();
+    for (line, expected) in cases {
+        let got = parse(words(line));
+        if got != expected {
+            failures.push(format!("{line:?}\n   got {got:?}\n  want {expected:?}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Arguments that the table's space-splitting cannot spell.
+#[test]
+fn values_with_spaces_and_empty_words() {
+    let args = ["settings", "set", "sources.folders", "My Pictures"].map(String::from);
+    assert_eq!(parse(args), ok(set("sources.folders", "My Pictures")));
+    assert_eq!(parse([String::new()]), unknown_cmd(Top, ""));
+    let args = ["--settings", "", "settings", "path"].map(String::from);
+    assert_eq!(parse(args), no_value(Top, SETTINGS));
+}
+
+#[test]
+fn messages_read_well() {
+    let seconds = "expected a number of seconds above 0, such as 5 or 0.5";
+    let kinds = "(expected one of image, rss, fft, prep, sim)";
+    let cases = [
+        ("frob", "unknown command \"frob\"".to_owned()),
+        (
+            "settings frob",
+            "unknown settings command \"frob\"".to_owned(),
+        ),
+        ("bench gpu", "unknown bench command \"gpu\"".to_owned()),
+        ("--frob=1", "unknown option \"--frob\"".to_owned()),
+        (
+            "worker image --epoch",
+            "option --epoch needs a value".to_owned(),
+        ),
+        (
+            "--settings a --settings b",
+            "option --settings was given more than once".to_owned(),
+        ),
+        ("worker image", "missing --epoch N".to_owned()),
+        (
+            "supervise --for 0",
+            format!("invalid value \"0\" for --for: {seconds}"),
+        ),
+        (
+            "settings path x",
+            "unexpected extra argument \"x\"".to_owned(),
+        ),
+        (
+            "worker gpu --epoch 1",
+            format!("unknown worker kind \"gpu\" {kinds}"),
+        ),
+    ];
+    for (line, message) in cases {
+        let err = parse(words(line)).expect_err("should fail");
+        assert_eq!(err.to_string(), message, "for {line:?}");
+    }
+}
+
+#[test]
+fn report_shows_the_message_and_the_commands_usage() {
+    let more = "Run `idlewild --help` for every command and option.";
+    let err = parse(words("worker")).expect_err("the kind is required");
+    let usage = "usage: idlewild worker KIND --epoch N [--parent-pid PID]";
+    assert_eq!(
+        err.report(),
+        format!("idlewild: missing the worker kind\n{usage}\n{more}")
+    );
+    let err = parse(words("frob")).expect_err("no such command");
+    assert_eq!(
+        err.report(),
+        format!("idlewild: unknown command \"frob\"\n{more}")
+    );
+    let err = parse(words("worker gpu --epoch 1")).expect_err("no such kind");
+    assert_eq!(err.scope(), Worker);
+}
+
+#[test]
+fn usage_lists_everything_and_fits_a_terminal() {
+    for word in [
+        "--settings FILE",
+        "settings get KEY",
+        "settings set KEY VALUE",
+        "settings path",
+        "settings list",
+        "supervise [--for SECONDS] [--status-every SECONDS]",
+        "bench shm [--frames N] [--items N]",
+        "worker KIND --epoch N [--parent-pid PID]",
+        "-h, --help",
+        "-V, --version",
+        "IDLEWILD_LOG",
+    ] {
+        assert!(USAGE.contains(word), "USAGE lacks {word:?}");
+    }
+    for kind in WorkerKind::ALL {
+        assert!(
+            USAGE.contains(kind.as_str()),
+            "USAGE lacks worker kind {kind}"
+        );
+    }
+    for line in USAGE.lines() {
+        assert!(
+            line.chars().count() <= 80,
+            "too wide for a terminal: {line:?}"
+        );
+    }
+    for scope in [Worker, Settings, Supervise, Bench] {
+        let line = scope.usage().expect("every command has a usage line");
+        assert!(
+            line.starts_with("usage: idlewild ") && line.len() <= 80,
+            "{line}"
+        );
+    }
+}
