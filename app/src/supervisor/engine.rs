@@ -433,48 +433,36 @@ impl Engine {
         let w = &mut self.workers[i];
         w.shared.running.store(false, Ordering::Release);
         let (kind, epoch) = (w.spec.kind, w.epoch);
-        if reason == ExitReason::Stopped || !w.enabled {
+        let (restart_in, failed) = if reason == ExitReason::Stopped || !w.enabled {
             tracing::info!(target: "health", kind = %kind, pid, epoch, "[HEALTH] worker stopped");
             w.phase = Phase::Off;
-            let _ = self.events.send(Event::Exited {
-                kind,
-                epoch,
-                pid,
-                reason,
-                restart_in: None,
-            });
-            return;
-        }
-        match w
-            .tracker
-            .on_exit(&self.config.restart, now, ran_for, sample)
-        {
-            Decision::Restart { delay, attempt } => {
-                tracing::warn!(target: "health", kind = %kind, pid, epoch, ?reason, attempt, restart_in_ms = delay.as_millis() as u64, "[HEALTH] worker ended; restarting");
-                w.phase = Phase::Waiting(now + delay);
-                let _ = self.events.send(Event::Exited {
-                    kind,
-                    epoch,
-                    pid,
-                    reason,
-                    restart_in: Some(delay),
-                });
+            (None, None)
+        } else {
+            match w
+                .tracker
+                .on_exit(&self.config.restart, now, ran_for, sample)
+            {
+                Decision::Restart { delay, attempt } => {
+                    tracing::warn!(target: "health", kind = %kind, pid, epoch, ?reason, attempt, restart_in_ms = delay.as_millis() as u64, "[HEALTH] worker ended; restarting");
+                    w.phase = Phase::Waiting(now + delay);
+                    (Some(delay), None)
+                }
+                Decision::GiveUp { restarts_in_window } => {
+                    tracing::error!(target: "health", kind = %kind, pid, epoch, ?reason, restarts_in_window, "[HEALTH] worker failed too often; giving up (the UI carries on without it)");
+                    w.phase = Phase::Failed;
+                    (None, Some(restarts_in_window))
+                }
             }
-            Decision::GiveUp { restarts_in_window } => {
-                tracing::error!(target: "health", kind = %kind, pid, epoch, ?reason, restarts_in_window, "[HEALTH] worker failed too often; giving up (the UI carries on without it)");
-                w.phase = Phase::Failed;
-                let _ = self.events.send(Event::Exited {
-                    kind,
-                    epoch,
-                    pid,
-                    reason,
-                    restart_in: None,
-                });
-                let _ = self.events.send(Event::Failed {
-                    kind,
-                    restarts: restarts_in_window,
-                });
-            }
+        };
+        let _ = self.events.send(Event::Exited {
+            kind,
+            epoch,
+            pid,
+            reason,
+            restart_in,
+        });
+        if let Some(restarts) = failed {
+            let _ = self.events.send(Event::Failed { kind, restarts });
         }
     }
 

@@ -59,6 +59,26 @@ impl FrameWriter {
         &self.region
     }
 
+    /// Hands the committed back slot `seq` to the reader (one atomic swap that sets FRESH) and
+    /// takes the old middle slot as the new back slot.
+    fn publish(&mut self, seq: u64) {
+        let control = self.region.control();
+        let old = control
+            .writer
+            .handoff
+            .swap(u64::from(self.back) | FRESH, Ordering::AcqRel);
+        let index = (old & INDEX_MASK) as u32;
+        // A sane reader always leaves a valid index different from our back slot. If the word
+        // was scribbled on, take any other slot: the readers' seqlock check covers the rest.
+        self.back = if index < 3 && index != self.back {
+            index
+        } else {
+            (self.back + 1) % 3
+        };
+        control.writer.cursor.store(seq, Ordering::Release);
+        control.writer.writes.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Starts a frame in the back slot. The slot is marked in progress before any byte of the
     /// payload changes; dropping the returned guard without [`FrameWrite::commit`] abandons the
     /// frame, which then is never published.
@@ -130,18 +150,7 @@ impl FrameWrite<'_> {
         );
         header.format.store((noise % 7) as u32, Ordering::Relaxed);
         header.commit.store((seq << 1) | 1, Ordering::Release);
-        let old = w
-            .region
-            .control()
-            .writer
-            .handoff
-            .swap(u64::from(w.back) | FRESH, Ordering::AcqRel);
-        let index = (old & INDEX_MASK) as u32;
-        w.back = if index < 3 && index != w.back {
-            index
-        } else {
-            (w.back + 1) % 3
-        };
+        w.publish(seq);
         seq
     }
 
@@ -155,21 +164,7 @@ impl FrameWrite<'_> {
         // Release store: everything written above happens-before a reader's acquire load that
         // sees this commit word.
         header.commit.store((self.seq << 1) | 1, Ordering::Release);
-        let control = w.region.control();
-        let old = control
-            .writer
-            .handoff
-            .swap(u64::from(w.back) | FRESH, Ordering::AcqRel);
-        let index = (old & INDEX_MASK) as u32;
-        // A sane reader always leaves a valid index different from our back slot. If the word
-        // was scribbled on, take any other slot: the readers' seqlock check covers the rest.
-        w.back = if index < 3 && index != w.back {
-            index
-        } else {
-            (w.back + 1) % 3
-        };
-        control.writer.cursor.store(self.seq, Ordering::Release);
-        control.writer.writes.fetch_add(1, Ordering::Relaxed);
+        w.publish(self.seq);
         self.seq
     }
 }
