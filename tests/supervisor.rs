@@ -153,7 +153,8 @@ fn restart_cap_marks_the_worker_failed_and_stops_restarting() {
 
 #[test]
 fn a_stopped_worker_is_detected_within_three_heartbeats_killed_and_restarted() {
-    let config = config();
+    let mut config = config();
+    config.heartbeat = Duration::from_millis(100);
     let period = config.heartbeat;
     let sup = Supervisor::start(config).unwrap();
     let first = started(&sup);
@@ -182,7 +183,9 @@ fn a_stopped_worker_is_detected_within_three_heartbeats_killed_and_restarted() {
 
 #[test]
 fn the_hang_knob_stops_heartbeats_and_the_worker_is_replaced() {
-    let sup = Supervisor::start(config()).unwrap();
+    let mut config = config();
+    config.heartbeat = Duration::from_millis(100);
+    let sup = Supervisor::start(config).unwrap();
     let first = started(&sup);
     sim(&sup, SimRequest::Hang, 0);
     assert_eq!(exited(&sup).0, ExitReason::Hung);

@@ -19,12 +19,14 @@ pub fn exe() -> PathBuf {
 /// Frame size of the sim worker in these tests (1 MiB frames: long enough to be killed mid-write).
 pub const SIDE: u32 = 512;
 
-/// One sim worker, 100 ms heartbeats, a fast jitter-free backoff (1 ms doubling to 8 ms) and a
-/// cap high enough for hundreds of restarts.
+/// One sim worker, the default 1 s heartbeat (tests of hang detection shorten it; a short one
+/// here could turn a scheduling stall on a loaded 2-core machine into a spurious restart), a
+/// fast jitter-free backoff (1 ms doubling to 8 ms) and a cap high enough for hundreds of
+/// restarts.
 pub fn config() -> SupervisorConfig {
     SupervisorConfig {
         exe: exe(),
-        heartbeat: Duration::from_millis(100),
+        heartbeat: Duration::from_secs(1),
         missed_heartbeats: 3,
         restart: RestartPolicy {
             initial: Duration::from_millis(1),

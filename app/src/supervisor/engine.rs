@@ -112,10 +112,26 @@ impl Engine {
                     Ok(cmd) => self.command(cmd),
                 },
                 recv(self.internal_rx) -> msg => if let Ok(msg) = msg { self.internal(msg) },
-                default(tick) => {}
+                default(self.next_wake(tick)) => {}
             }
             self.tick(Instant::now());
         }
+    }
+
+    /// How long the loop may sleep: until the earliest restart or ping deadline, at most `tick`
+    /// (health checks), so a 1 ms backoff really restarts after about 1 ms.
+    fn next_wake(&self, tick: Duration) -> Duration {
+        let now = Instant::now();
+        let deadline = |w: &Managed| match &w.phase {
+            Phase::Waiting(until) => Some(*until),
+            Phase::Live(live) if live.stopping.is_none() => Some(live.next_ping),
+            _ => None,
+        };
+        self.workers
+            .iter()
+            .filter_map(deadline)
+            .map(|d| d.saturating_duration_since(now))
+            .fold(tick, Duration::min)
     }
 
     fn start(&mut self, i: usize) {
