@@ -7,7 +7,7 @@
 //!   looks like a hang. Everything else is forwarded to the role through a bounded queue. When
 //!   stdin closes, the UI process is gone and the worker exits at once (no orphans).
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError, TrySendError};
+use crossbeam_channel::{Receiver, Sender, TryRecvError, TrySendError};
 use idlewild_protocol::WorkerKind;
 use idlewild_protocol::clock::mono_ns;
 use idlewild_protocol::message::{
@@ -19,7 +19,6 @@ use std::fs::File;
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// Requests queued for the role before the control thread starts refusing them.
 const INBOX_CAP: usize = 256;
@@ -178,11 +177,6 @@ impl Worker {
             Err(TryRecvError::Empty) => Ok(None),
             Err(TryRecvError::Disconnected) => Err(()),
         }
-    }
-
-    /// Waits up to `timeout` for the next inbound item.
-    pub fn recv_timeout(&self, timeout: Duration) -> Result<Inbound, RecvTimeoutError> {
-        self.inbox.recv_timeout(timeout)
     }
 
     /// The outbox.

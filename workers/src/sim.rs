@@ -33,6 +33,7 @@ pub fn pattern_matches(epoch: u64, seq: u64, buf: &[u8]) -> bool {
     words_ok && rest == &(base ^ u64::MAX).to_le_bytes()[..rest.len()]
 }
 
+#[derive(Clone, Copy)]
 struct RunConfig {
     width: u32,
     height: u32,
@@ -81,16 +82,14 @@ pub fn run(w: &mut Worker) -> Result<(), WorkerError> {
             Some(Inbound::Request(env)) => sim.handle(w, &env)?,
             None => {}
         }
-        if let Some(cfg) = &sim.running {
-            let (period, w_, h_, floats, checksum) =
-                (cfg.period, cfg.width, cfg.height, cfg.floats, cfg.checksum);
-            sim.write_frame(w.epoch, 0, w_, h_, checksum)?;
-            if floats > 0 {
-                sim.publish_bins(floats)?;
+        if let Some(cfg) = sim.running {
+            sim.write_frame(w.epoch, 0, cfg.width, cfg.height, cfg.checksum)?;
+            if cfg.floats > 0 {
+                sim.publish_bins(cfg.floats)?;
             }
             sim.produced += 1;
-            if !period.is_zero() {
-                std::thread::sleep(period);
+            if !cfg.period.is_zero() {
+                std::thread::sleep(cfg.period);
             }
         }
     }

@@ -11,6 +11,7 @@ use super::{
     SupervisorConfig, WorkerSpec,
 };
 use crossbeam_channel::{Receiver, Sender};
+use idlewild_protocol::clock::mono_ns;
 use idlewild_protocol::message::{
     Capabilities, Envelope, FromWorker, PROTOCOL_VERSION, RegionGrant, RegionRole, ToWorker,
 };
@@ -171,10 +172,7 @@ impl Engine {
             };
             regions.push((*plan, Arc::new(SharedRegion::create(params).map_err(shm)?)));
         }
-        let mut readers = Readers {
-            frames: None,
-            stream: None,
-        };
+        let mut readers = Readers::default();
         for (plan, region) in &regions {
             match plan.role {
                 RegionRole::Frames => {
@@ -235,18 +233,8 @@ impl Engine {
 
     fn envelope(&self, i: usize, body: ToWorker) -> Envelope<ToWorker> {
         let w = &self.workers[i];
-        Envelope {
-            version: PROTOCOL_VERSION,
-            worker_kind: w.spec.kind,
-            seq_no: w.shared.next_seq.fetch_add(1, Ordering::Relaxed) + 1,
-            correlation_id: 0,
-            epoch: w.epoch,
-            generation: 0,
-            ts_req: super::process::now_ns(),
-            ts_res: 0,
-            payload_size: 0,
-            body,
-        }
+        let seq_no = w.shared.next_seq.fetch_add(1, Ordering::Relaxed) + 1;
+        Envelope::request(w.spec.kind, seq_no, w.epoch, 0, body)
     }
 
     fn index(&self, kind: idlewild_protocol::WorkerKind) -> Option<usize> {
@@ -338,8 +326,7 @@ impl Engine {
             }
             FromWorker::Pong { .. } => {
                 live.last_pong = Some(now);
-                w.rtt
-                    .record(super::process::now_ns().saturating_sub(env.ts_req));
+                w.rtt.record(mono_ns().saturating_sub(env.ts_req));
             }
             FromWorker::Error { message } => {
                 tracing::warn!(target: "health", kind = %w.spec.kind, pid = live.process.pid, epoch = w.epoch, "[HEALTH] worker reports: {message}");
@@ -355,10 +342,7 @@ impl Engine {
             w.shared.running.store(true, Ordering::Release);
             let startup = now - live.started;
             tracing::info!(target: "health", kind = %w.spec.kind, pid = live.process.pid, epoch = w.epoch, startup_ms = startup.as_millis() as u64, "[HEALTH] worker ready");
-            let readers = live.readers.take().unwrap_or(Readers {
-                frames: None,
-                stream: None,
-            });
+            let readers = live.readers.take().unwrap_or_default();
             let _ = self.events.send(Event::Started {
                 kind: w.spec.kind,
                 epoch: w.epoch,

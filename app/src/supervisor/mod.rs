@@ -23,9 +23,7 @@ pub use policy::{Decision, RestartPolicy, RestartTracker};
 
 use crossbeam_channel::{Receiver, Sender};
 use idlewild_protocol::WorkerKind;
-use idlewild_protocol::message::{
-    Capabilities, Envelope, FromWorker, PROTOCOL_VERSION, RegionRole, ToWorker,
-};
+use idlewild_protocol::message::{Capabilities, Envelope, FromWorker, RegionRole, ToWorker};
 use idlewild_protocol::shm::{FrameReader, StreamReader};
 use idlewild_settings::Settings;
 use std::path::PathBuf;
@@ -206,6 +204,7 @@ pub enum ExitReason {
 }
 
 /// The shared-memory readers of one epoch, for the render thread.
+#[derive(Default)]
 pub struct Readers {
     /// Latest-wins frames.
     pub frames: Option<FrameReader>,
@@ -397,18 +396,7 @@ impl Supervisor {
         }
         shared.generation.fetch_max(generation, Ordering::AcqRel);
         let seq_no = shared.next_seq.fetch_add(1, Ordering::Relaxed) + 1;
-        let env = Envelope {
-            version: PROTOCOL_VERSION,
-            worker_kind: kind,
-            seq_no,
-            correlation_id: 0,
-            epoch: shared.epoch(),
-            generation,
-            ts_req: process::now_ns(),
-            ts_res: 0,
-            payload_size: 0,
-            body,
-        };
+        let env = Envelope::request(kind, seq_no, shared.epoch(), generation, body);
         self.commands
             .try_send(Command::Request(kind, env))
             .map_err(|_| RequestError::Busy)?;

@@ -12,7 +12,6 @@ use super::platform;
 use super::{KindShared, SupervisorError};
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use idlewild_protocol::WorkerKind;
-use idlewild_protocol::clock::mono_ns;
 use idlewild_protocol::message::{DEFAULT_MESSAGE_CAP, Envelope, FromWorker, ToWorker};
 use idlewild_protocol::shm::SharedRegion;
 use idlewild_protocol::wire::{WireError, WireReader, WireWriter};
@@ -186,13 +185,13 @@ fn read_loop(
                 _ => shared.deliver(epoch, env),
             },
             Err(e) if e.is_recoverable() => {
-                let counter = match e {
-                    WireError::Oversize { .. } => &shared.counters.oversize,
-                    _ => &shared.counters.decode_errors,
+                let (counter, key) = match e {
+                    WireError::Oversize { .. } => (&shared.counters.oversize, "oversize"),
+                    _ => (&shared.counters.decode_errors, "undecodable"),
                 };
                 counter.fetch_add(1, Ordering::Relaxed);
                 if let idlewild_telemetry::Verdict::Log { suppressed } =
-                    throttle.check(counter as *const _ as usize, Instant::now())
+                    throttle.check(key, Instant::now())
                 {
                     tracing::warn!(kind = %kind, epoch, suppressed, "[HEALTH] rejected a message from the worker: {e}");
                 }
@@ -250,9 +249,4 @@ fn log_loop(stderr: std::process::ChildStderr, kind: WorkerKind, pid: u32, epoch
         let text = String::from_utf8_lossy(&line);
         tracing::info!(target: "worker", kind = %kind, pid, epoch, "{}", text.trim_end());
     }
-}
-
-/// Monotonic ns now (requests are stamped with it).
-pub(crate) fn now_ns() -> u64 {
-    mono_ns()
 }

@@ -42,6 +42,31 @@ pub struct Envelope<B> {
     pub body: B,
 }
 
+impl<B> Envelope<B> {
+    /// A new request from the UI: stamped with the current protocol version and `ts_req` now;
+    /// the response fields (`correlation_id`, `ts_res`, `payload_size`) start at zero.
+    pub fn request(
+        worker_kind: WorkerKind,
+        seq_no: u64,
+        epoch: u64,
+        generation: u64,
+        body: B,
+    ) -> Self {
+        Self {
+            version: PROTOCOL_VERSION,
+            worker_kind,
+            seq_no,
+            correlation_id: 0,
+            epoch,
+            generation,
+            ts_req: crate::clock::mono_ns(),
+            ts_res: 0,
+            payload_size: 0,
+            body,
+        }
+    }
+}
+
 /// Bit flags a worker announces in [`FromWorker::Hello`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Capabilities(pub u64);

@@ -23,17 +23,6 @@ use std::sync::atomic::{Ordering, fence};
 pub const FRESH: u64 = 1 << 2;
 const INDEX_MASK: u64 = 0b11;
 
-fn check_discipline(region: &SharedRegion) -> Result<(), ShmError> {
-    let found = region.params().discipline;
-    if found != Discipline::Frames {
-        return Err(ShmError::WrongDiscipline {
-            expected: Discipline::Frames,
-            found,
-        });
-    }
-    Ok(())
-}
-
 /// The single writer of a frames region (worker side).
 pub struct FrameWriter {
     region: Arc<SharedRegion>,
@@ -45,7 +34,7 @@ impl FrameWriter {
     /// Becomes the writer of `region`. The writer starts owning slot 0; slot 1 is the middle and
     /// slot 2 the reader's front, matching the supervisor's initial exchange word.
     pub fn new(region: Arc<SharedRegion>) -> Result<Self, ShmError> {
-        check_discipline(&region)?;
+        region.expect_discipline(Discipline::Frames)?;
         region.set_writer_pid(std::process::id());
         Ok(Self {
             region,
@@ -182,7 +171,7 @@ pub struct FrameReader {
 impl FrameReader {
     /// Becomes the reader of `region`, owning slot 2 as its front slot.
     pub fn new(region: Arc<SharedRegion>) -> Result<Self, ShmError> {
-        check_discipline(&region)?;
+        region.expect_discipline(Discipline::Frames)?;
         Ok(Self {
             region,
             front: 2,

@@ -1,6 +1,6 @@
 //! A mapped shared-memory region: created by the supervisor, opened by a worker.
 
-use super::layout::{ControlPage, Geometry, LayoutParams, SlotHeader};
+use super::layout::{ControlPage, Discipline, Geometry, LayoutParams, SlotHeader};
 use super::{ShmError, os};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::Ordering;
@@ -68,6 +68,15 @@ impl SharedRegion {
     /// The parameters both sides derive the layout from.
     pub fn params(&self) -> &LayoutParams {
         &self.params
+    }
+
+    /// Fails unless the region was created for `expected` (readers and writers call it).
+    pub(crate) fn expect_discipline(&self, expected: Discipline) -> Result<(), ShmError> {
+        let found = self.params.discipline;
+        if found != expected {
+            return Err(ShmError::WrongDiscipline { expected, found });
+        }
+        Ok(())
     }
 
     /// Offsets and sizes derived from the parameters.

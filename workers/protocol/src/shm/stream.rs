@@ -11,17 +11,6 @@ use super::{ReadError, ReaderStats, SharedRegion, ShmError};
 use std::sync::Arc;
 use std::sync::atomic::{Ordering, fence};
 
-fn check_discipline(region: &SharedRegion) -> Result<(), ShmError> {
-    let found = region.params().discipline;
-    if found != Discipline::Stream {
-        return Err(ShmError::WrongDiscipline {
-            expected: Discipline::Stream,
-            found,
-        });
-    }
-    Ok(())
-}
-
 /// Copies reader counters into the region's reader-owned line, for the worker's diagnostics.
 pub(crate) fn mirror_stats(region: &SharedRegion, stats: &ReaderStats, last_seq: u64) {
     let line = &region.control().reader;
@@ -42,7 +31,7 @@ pub struct StreamWriter {
 impl StreamWriter {
     /// Becomes the writer of `region`.
     pub fn new(region: Arc<SharedRegion>) -> Result<Self, ShmError> {
-        check_discipline(&region)?;
+        region.expect_discipline(Discipline::Stream)?;
         region.set_writer_pid(std::process::id());
         Ok(Self {
             region,
@@ -113,7 +102,7 @@ pub struct StreamReader {
 impl StreamReader {
     /// Becomes the reader of `region`.
     pub fn new(region: Arc<SharedRegion>) -> Result<Self, ShmError> {
-        check_discipline(&region)?;
+        region.expect_discipline(Discipline::Stream)?;
         Ok(Self {
             region,
             last_seq: 0,
