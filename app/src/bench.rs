@@ -9,6 +9,10 @@
 //!    case: no encoding).
 //! 3. Stream ring publish → read latency for 256 floats from a real worker, the reader polling.
 
+pub mod images;
+#[cfg(target_os = "linux")]
+mod worker_rss;
+
 use crate::supervisor::{
     Event, RegionPlan, RestartPolicy, Supervisor, SupervisorConfig, WorkerSpec,
 };

@@ -39,6 +39,12 @@ Commands:
   bench shm [--frames N] [--items N]
                               benchmark shared-memory transfer
                               (defaults: 60 frames, 20000 stream items)
+  bench images [--source DIR] [--rounds N] [--files N] [--seconds N]
+                              benchmark decode + prescale against the naive
+                              image-crate path and vipsthumbnail, and the
+                              image worker's peak memory (defaults:
+                              /usr/share/backgrounds, 3 rounds, 10000 files,
+                              20 s)
   worker KIND --epoch N [--parent-pid PID]
                               one worker process, started by the supervisor;
                               KIND is image, rss, fft, prep or sim
@@ -124,6 +130,8 @@ pub enum BenchCommand {
         /// Items to push through the stream ring (default 20000).
         items: u32,
     },
+    /// `bench images [--source DIR] [--rounds N] [--files N] [--seconds N]`.
+    Images(crate::bench::images::Options),
 }
 
 /// Which command an error arose in, so the hint can show that command's usage line.
@@ -153,7 +161,11 @@ impl Scope {
             Self::Supervise => {
                 Some("usage: idlewild supervise [--for SECONDS] [--status-every SECONDS]")
             }
-            Self::Bench => Some("usage: idlewild bench shm [--frames N] [--items N]"),
+            Self::Bench => Some(
+                "usage: idlewild bench shm [--frames N] [--items N]\n       \
+                 idlewild bench images [--source DIR] [--rounds N] [--files N]\n       \
+                 \x20                     [--seconds N]",
+            ),
         }
     }
 
@@ -319,7 +331,12 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Cli, CliError> {
             &[FOR, STATUS_EVERY],
             &mut settings,
         )?)?,
-        "bench" => bench(split(Scope::Bench, args, &[FRAMES, ITEMS], &mut settings)?)?,
+        "bench" => bench(split(
+            Scope::Bench,
+            args,
+            &[FRAMES, ITEMS, SOURCE, ROUNDS, FILES, SECONDS],
+            &mut settings,
+        )?)?,
         _ => {
             return Err(CliError::UnknownCommand {
                 scope: Scope::Top,
@@ -337,6 +354,10 @@ const FOR: &str = "--for";
 const STATUS_EVERY: &str = "--status-every";
 const FRAMES: &str = "--frames";
 const ITEMS: &str = "--items";
+const SOURCE: &str = "--source";
+const ROUNDS: &str = "--rounds";
+const FILES: &str = "--files";
+const SECONDS: &str = "--seconds";
 
 /// A command's arguments after the command word, sorted into plain words and option values.
 struct Split {
@@ -565,22 +586,40 @@ fn bench(split: Split) -> Result<Command, CliError> {
     let mut words = split.positionals.iter().cloned();
     let what = words.next().ok_or(CliError::Missing {
         scope: SCOPE,
-        what: "a benchmark (shm)",
+        what: "a benchmark (shm or images)",
     })?;
-    if what != "shm" {
-        return Err(CliError::UnknownCommand {
-            scope: SCOPE,
-            name: what,
-        });
+    let (own, foreign): (&[&'static str], &[&'static str]) = match what.as_str() {
+        "shm" => (&[FRAMES, ITEMS], &[SOURCE, ROUNDS, FILES, SECONDS]),
+        "images" => (&[SOURCE, ROUNDS, FILES, SECONDS], &[FRAMES, ITEMS]),
+        _ => {
+            return Err(CliError::UnknownCommand {
+                scope: SCOPE,
+                name: what,
+            });
+        }
+    };
+    debug_assert!(own.iter().all(|o| !foreign.contains(o)));
+    if let Some(option) = foreign.iter().find(|o| split.get(o).is_some()) {
+        return Err(unknown_option(SCOPE, option));
     }
     no_extra(SCOPE, words)?;
     let count = |option, default| match split.get(option) {
         Some(text) => positive::<u32>(SCOPE, option, text, "a whole number above 0"),
         None => Ok(default),
     };
-    Ok(Command::Bench(BenchCommand::Shm {
-        frames: count(FRAMES, 60)?,
-        items: count(ITEMS, 20_000)?,
+    Ok(Command::Bench(match what.as_str() {
+        "shm" => BenchCommand::Shm {
+            frames: count(FRAMES, 60)?,
+            items: count(ITEMS, 20_000)?,
+        },
+        _ => BenchCommand::Images(crate::bench::images::Options {
+            source: split
+                .get(SOURCE)
+                .map_or_else(|| PathBuf::from("/usr/share/backgrounds"), PathBuf::from),
+            rounds: count(ROUNDS, 3)?,
+            files: count(FILES, 10_000)?,
+            seconds: count(SECONDS, 20)?,
+        }),
     }))
 }
 

@@ -2,11 +2,13 @@
 //! end-to-end tests in `tests/` drive the same code.
 //!
 //! - [`cli`]: a pure parser from arguments to a [`cli::Command`].
+//! - [`images`]: the UI side of the image worker (configuration, one-request-at-a-time client).
 //! - [`supervisor`]: the worker supervisor (its own thread; the UI only polls it).
 //! - [`supervise`]: the headless `supervise` command.
 //! - [`bench`]: the `bench` command (ratios measured side by side in one run).
 
 pub mod bench;
 pub mod cli;
+pub mod images;
 pub mod supervise;
 pub mod supervisor;

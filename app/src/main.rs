@@ -33,6 +33,7 @@ fn main() -> ExitCode {
             supervise::run(cli.settings, None, std::time::Duration::from_secs(5))
         }
         Command::Bench(BenchCommand::Shm { frames, items }) => bench::shm(frames, items),
+        Command::Bench(BenchCommand::Images(options)) => bench::images::run(&options),
         Command::Help => {
             println!("{}", cli::USAGE);
             Ok(())

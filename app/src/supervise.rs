@@ -1,7 +1,12 @@
 //! `idlewild supervise`: the worker supervisor without a screen. Used for diagnostics and as the
 //! UI-side parent process in end-to-end tests; prints one line per lifecycle event on stdout.
+//! When the image worker runs, it also walks the photo library as a 1920×1080 display would,
+//! one photo per `display.interval_s`, and prints a line per photo (or why there is none).
 
+use crate::images::{Direction, ImageClient, ImageEvent, default_state_dir, image_config};
 use crate::supervisor::{Event, Supervisor, SupervisorConfig};
+use idlewild_protocol::WorkerKind;
+use idlewild_protocol::message::image::{DisplaySpec, ImageResponse};
 use idlewild_settings::SettingsStore;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -57,23 +62,56 @@ pub fn run(
     let started = Instant::now();
     let mut next_status = started + status_every;
     let mut readers = Vec::new();
+    let display = DisplaySpec {
+        id: 0,
+        width: 1920,
+        height: 1080,
+    };
+    let state_dir = default_state_dir().unwrap_or_else(std::env::temp_dir);
+    let mut images = ImageClient::new(image_config(s, &[display], &[], &state_dir));
+    let interval = Duration::from_secs(u64::from(s.display.interval_s));
+    let mut next_photo = Instant::now();
     loop {
         if run_for.is_some_and(|d| started.elapsed() >= d) {
             break;
         }
         if let Some(event) = supervisor.wait_event(Duration::from_millis(100)) {
             print_event(&event);
-            if let Event::Started {
-                kind, readers: r, ..
-            } = event
-            {
-                // Hold the newest readers of each kind, as the renderer will.
-                readers.retain(|(k, _)| *k != kind);
-                readers.push((kind, r));
+            match event {
+                Event::Started {
+                    kind: WorkerKind::Image,
+                    readers: r,
+                    ..
+                } => {
+                    if let Err(e) = images.attach(&supervisor, r.frames) {
+                        println!("images: cannot configure the worker: {e}");
+                    }
+                }
+                Event::Started {
+                    kind, readers: r, ..
+                } => {
+                    // Hold the newest readers of each kind, as the renderer will.
+                    readers.retain(|(k, _)| *k != kind);
+                    readers.push((kind, r));
+                }
+                Event::Exited {
+                    kind: WorkerKind::Image,
+                    ..
+                } => images.detach(),
+                _ => {}
             }
         }
         for (kind, _) in &readers {
             while supervisor.poll(*kind).is_some() {}
+        }
+        if supervisor.kind(WorkerKind::Image).is_some() {
+            if Instant::now() >= next_photo && !images.busy() {
+                next_photo = Instant::now() + interval;
+                let _ = images.request(&supervisor, display.id, Direction::Next);
+            }
+            for event in images.poll(&supervisor) {
+                print_image_event(&event);
+            }
         }
         if Instant::now() >= next_status {
             next_status += status_every;
@@ -93,6 +131,36 @@ pub fn run(
     supervisor.shutdown();
     println!("stopped");
     Ok(())
+}
+
+fn print_image_event(event: &ImageEvent) {
+    match event {
+        ImageEvent::Frame(info) => println!(
+            "photo {}/{} {} ({}x{}{}) -> {}x{}",
+            info.position.0,
+            info.position.1,
+            info.source,
+            info.source_width,
+            info.source_height,
+            info.taken
+                .as_deref()
+                .map(|t| format!(", taken {t}"))
+                .unwrap_or_default(),
+            info.width,
+            info.height
+        ),
+        ImageEvent::Worker(ImageResponse::NoImages { message, .. }) => {
+            println!("no photos: {message}")
+        }
+        ImageEvent::Worker(ImageResponse::Skipped { source, reason }) => {
+            println!("skipped {source}: {reason}")
+        }
+        ImageEvent::Worker(ImageResponse::Scan { found, done: true }) => {
+            println!("scan finished: {found} photos")
+        }
+        ImageEvent::Failed(message) => println!("images: the worker refused a request: {message}"),
+        ImageEvent::Worker(_) => {}
+    }
 }
 
 fn print_event(event: &Event) {

@@ -26,5 +26,5 @@ pub use sections::display::{Display, DisplayMode};
 pub use sections::logging::{LogLevel, Logging};
 pub use sections::sources::Sources;
 pub use sections::transitions::Transitions;
-pub use sections::workers::{SimWorker, WorkerToggle, Workers};
+pub use sections::workers::{ImageWorker, SimWorker, WorkerToggle, Workers};
 pub use store::{FILE_NAME, SettingsStore, default_path};

@@ -7,8 +7,10 @@
 //! - [`runtime`]: what every worker shares: the control thread that answers heartbeats (so heavy
 //!   work can never starve them), region attach, the outbox, parent-death detection.
 //! - [`roles`]: the registry of worker roles (one row per kind that this build implements).
+//! - [`image`]: the image role (scan, playlist, decode pool, prepared-frame cache, frames).
 //! - [`sim`]: the simulator role with fault knobs, used by the supervisor's tests.
 
+pub mod image;
 pub mod roles;
 pub mod runtime;
 pub mod sim;

@@ -18,11 +18,18 @@ pub struct Role {
 }
 
 /// Every role in this build.
-pub const ROLES: &[Role] = &[Role {
-    kind: WorkerKind::Sim,
-    capabilities: Capabilities(Capabilities::FRAMES.0 | Capabilities::STREAM.0),
-    run: crate::sim::run,
-}];
+pub const ROLES: &[Role] = &[
+    Role {
+        kind: WorkerKind::Sim,
+        capabilities: Capabilities(Capabilities::FRAMES.0 | Capabilities::STREAM.0),
+        run: crate::sim::run,
+    },
+    Role {
+        kind: WorkerKind::Image,
+        capabilities: Capabilities::FRAMES,
+        run: crate::image::run,
+    },
+];
 
 /// The role for `kind`, if this build has one.
 pub fn role(kind: WorkerKind) -> Option<&'static Role> {
@@ -45,5 +52,6 @@ mod tests {
             assert_eq!((found.kind, found.capabilities), (r.kind, r.capabilities));
         }
         assert!(role(WorkerKind::Sim).is_some());
+        assert!(role(WorkerKind::Image).is_some());
     }
 }

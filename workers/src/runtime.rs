@@ -179,6 +179,11 @@ impl Worker {
         }
     }
 
+    /// The inbox itself, for roles that wait on it together with their own channels.
+    pub fn inbox(&self) -> &Receiver<Inbound> {
+        &self.inbox
+    }
+
     /// The outbox.
     pub fn outbox(&self) -> &Outbox {
         &self.outbox
@@ -301,14 +306,16 @@ impl Control {
                 ToWorker::Shutdown => {
                     let _ = self.tx.send(Inbound::Shutdown);
                 }
-                ToWorker::Sim(_) => match self.tx.try_send(Inbound::Request(env)) {
-                    Ok(()) => {}
-                    Err(TrySendError::Full(Inbound::Request(env))) => {
-                        let message = "worker busy: request dropped".to_owned();
-                        let _ = self.outbox.reply(&env, FromWorker::Error { message }, 0);
+                ToWorker::Sim(_) | ToWorker::Image(_) => {
+                    match self.tx.try_send(Inbound::Request(env)) {
+                        Ok(()) => {}
+                        Err(TrySendError::Full(Inbound::Request(env))) => {
+                            let message = "worker busy: request dropped".to_owned();
+                            let _ = self.outbox.reply(&env, FromWorker::Error { message }, 0);
+                        }
+                        Err(_) => return,
                     }
-                    Err(_) => return,
-                },
+                }
             }
         }
     }

@@ -61,6 +61,15 @@ fn shm(frames: u32, items: u32) -> Command {
     Command::Bench(BenchCommand::Shm { frames, items })
 }
 
+fn images(source: &str, rounds: u32, files: u32, seconds: u32) -> Command {
+    Command::Bench(BenchCommand::Images(crate::bench::images::Options {
+        source: PathBuf::from(source),
+        rounds,
+        files,
+        seconds,
+    }))
+}
+
 fn unknown_cmd(scope: Scope, name: &str) -> Outcome {
     Err(CliError::UnknownCommand {
         scope,
@@ -210,7 +219,12 @@ fn every_command_and_error() {
         ("settings get", missing(Settings, "the setting's KEY")),
         ("settings set", missing(Settings, "the setting's KEY")),
         ("settings set display.mode", missing(Settings, "the new VALUE")),
-        ("bench", missing(Bench, "a benchmark (shm)")),
+        ("bench", missing(Bench, "a benchmark (shm or images)")),
+        ("bench images", ok(images("/usr/share/backgrounds", 3, 10_000, 20))),
+        ("bench images --source /p --rounds 1 --files 50 --seconds 2", ok(images("/p", 1, 50, 2))),
+        ("bench images --frames 3", unknown_opt(Bench, "--frames")),
+        ("bench shm --rounds 3", unknown_opt(Bench, "--rounds")),
+        ("bench images --rounds 0", bad(Bench, ROUNDS, "0")),
         // Bad numbers.
         ("worker image --epoch x", bad(Worker, EPOCH, "x")),
         ("worker image --epoch -1", bad(Worker, EPOCH, "-1")),
@@ -357,7 +371,7 @@ fn usage_lists_everything_and_fits_a_terminal() {
     for scope in [Worker, Settings, Supervise, Bench] {
         let line = scope.usage().expect("every command has a usage line");
         assert!(
-            line.starts_with("usage: idlewild ") && line.len() <= 80,
+            line.starts_with("usage: idlewild ") && line.lines().all(|l| l.chars().count() <= 80),
             "{line}"
         );
     }

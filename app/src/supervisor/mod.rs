@@ -310,11 +310,15 @@ impl KindShared {
         self.epoch.load(Ordering::Acquire)
     }
 
-    /// Filters an answer by epoch and generation, then queues it for the UI.
+    /// Filters an answer by epoch and generation, then queues it for the UI. Unsolicited
+    /// messages (`correlation_id` 0: progress, notices) answer no request, so only their epoch
+    /// is checked.
     fn deliver(&self, epoch: u64, env: Envelope<FromWorker>) {
         if epoch != self.epoch() || env.epoch != epoch {
             self.counters.stale_epoch.fetch_add(1, Ordering::Relaxed);
-        } else if env.generation < self.generation.load(Ordering::Acquire) {
+        } else if env.correlation_id != 0
+            && env.generation < self.generation.load(Ordering::Acquire)
+        {
             self.counters
                 .stale_generation
                 .fetch_add(1, Ordering::Relaxed);

@@ -172,6 +172,11 @@ fn read_loop(
                 | FromWorker::Attached
                 | FromWorker::Pong { .. }
                 | FromWorker::Error { .. } => {
+                    if matches!(env.body, FromWorker::Error { .. }) && env.correlation_id != 0 {
+                        // An error that answers a request: the UI waits for that answer, so it
+                        // gets it too (the supervisor thread logs it).
+                        shared.deliver(epoch, env.clone());
+                    }
                     if internal
                         .try_send(Internal::Control { kind, epoch, env })
                         .is_err()

@@ -30,6 +30,21 @@ pub const OPTIONS: &[OptionSpec] = &[
         kind: OptionKind::Bool,
         default: OptionDefault::Bool(false),
     },
+    OptionSpec {
+        key: "display.blur_bars",
+        label: "Blurred borders",
+        help: "In fit and shrink modes, fill the borders with a blurred, darkened copy of the \
+               photo instead of black.",
+        kind: OptionKind::Bool,
+        default: OptionDefault::Bool(true),
+    },
+    OptionSpec {
+        key: "display.sharpen",
+        label: "Sharpen downscaled photos",
+        help: "Sharpen lightly when a photo is shrunk to less than half its size.",
+        kind: OptionKind::Bool,
+        default: OptionDefault::Bool(true),
+    },
 ];
 
 /// How photos are scaled to a screen.
@@ -55,6 +70,10 @@ pub struct Display {
     pub interval_s: u32,
     /// Whether all monitors show the same photo.
     pub same_image_all_monitors: bool,
+    /// Fit/shrink: blurred copy of the photo in the borders instead of black.
+    pub blur_bars: bool,
+    /// Light sharpening when a photo is downscaled by more than 2×.
+    pub sharpen: bool,
 }
 
 impl Default for Display {
@@ -63,6 +82,8 @@ impl Default for Display {
             mode: DisplayMode::Fill,
             interval_s: 12,
             same_image_all_monitors: false,
+            blur_bars: true,
+            sharpen: true,
         }
     }
 }

@@ -7,19 +7,61 @@ use serde::{Deserialize, Serialize};
 use crate::options::{OptionDefault, OptionKind, OptionSpec};
 
 /// Options of the `[sources]` section.
-pub const OPTIONS: &[OptionSpec] = &[OptionSpec {
-    key: "sources.folders",
-    label: "Photo folders",
-    help: "Folders to take photos from. Empty means the user's Pictures folder and the \
-           system wallpapers.",
-    kind: OptionKind::StringList,
-    default: OptionDefault::StringList(&[]),
-}];
+pub const OPTIONS: &[OptionSpec] = &[
+    OptionSpec {
+        key: "sources.folders",
+        label: "Photo folders",
+        help: "Folders to take photos from (searched recursively). Empty means the user's \
+               Pictures folder and the system wallpapers.",
+        kind: OptionKind::StringList,
+        default: OptionDefault::StringList(&[]),
+    },
+    OptionSpec {
+        key: "sources.extensions",
+        label: "File types",
+        help: "File extensions to show, e.g. [\"jpg\", \"png\"]. Empty means every supported \
+               type: jpg, jpeg, jpe, jfif, png, webp, gif, bmp, tif, tiff.",
+        kind: OptionKind::StringList,
+        default: OptionDefault::StringList(&[]),
+    },
+    OptionSpec {
+        key: "sources.follow_symlinks",
+        label: "Follow symbolic links",
+        help: "Follow symbolic links to folders and files (loops are detected and skipped).",
+        kind: OptionKind::Bool,
+        default: OptionDefault::Bool(false),
+    },
+    OptionSpec {
+        key: "sources.feed_percent",
+        label: "Share of feed photos (%)",
+        help: "How many of the photos shown come from feeds, in percent, when both feed and \
+               local photos are available.",
+        kind: OptionKind::Int { min: 0, max: 100 },
+        default: OptionDefault::Int(25),
+    },
+];
 
 /// The `[sources]` section.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Sources {
     /// Folders to take photos from; empty means the Pictures folder and system wallpapers.
     pub folders: Vec<PathBuf>,
+    /// Extensions to show (lower case, no dot); empty means every supported type.
+    pub extensions: Vec<String>,
+    /// Follow symbolic links (with loop protection).
+    pub follow_symlinks: bool,
+    /// Share of feed photos in percent when both kinds are available.
+    pub feed_percent: u8,
+}
+
+impl Default for Sources {
+    fn default() -> Self {
+        Self {
+            folders: Vec::new(),
+            extensions: Vec::new(),
+            follow_symlinks: false,
+            feed_percent: 25,
+        }
+    }
 }

@@ -103,6 +103,47 @@ pub const OPTIONS: &[OptionSpec] = &[
         "Decode photos in a separate process.",
         true,
     ),
+    int(
+        "workers.image.prefetch",
+        "Photos prepared ahead",
+        "How many photos the image worker decodes and scales ahead, per screen size.",
+        1,
+        16,
+        3,
+    ),
+    int(
+        "workers.image.cache_mb",
+        "Prepared-photo cache (MiB)",
+        "Memory for photos prepared ahead and recently shown (a 1920×1080 photo takes 8 MiB, \
+         a 4K one 32 MiB).",
+        32,
+        8192,
+        256,
+    ),
+    int(
+        "workers.image.max_file_mb",
+        "Largest photo file (MiB)",
+        "Files larger than this are skipped.",
+        1,
+        4096,
+        200,
+    ),
+    int(
+        "workers.image.max_megapixels",
+        "Largest photo (megapixels)",
+        "Photos with more pixels than this are skipped (protects against decompression bombs).",
+        1,
+        2000,
+        120,
+    ),
+    int(
+        "workers.image.decode_budget_ms",
+        "Time budget per photo (ms)",
+        "A photo that takes longer than this to decode and scale is skipped.",
+        500,
+        120_000,
+        10_000,
+    ),
     toggle(
         "workers.rss.enabled",
         "RSS feed worker",
@@ -172,7 +213,7 @@ pub struct Workers {
     /// Time a worker gets to exit cleanly before it is killed, in milliseconds.
     pub shutdown_grace_ms: u32,
     /// The image decoding worker.
-    pub image: WorkerToggle,
+    pub image: ImageWorker,
     /// The RSS feed worker.
     pub rss: WorkerToggle,
     /// The audio analysis (FFT) worker.
@@ -193,7 +234,7 @@ impl Default for Workers {
             restart_cap: 5,
             restart_window_s: 300,
             shutdown_grace_ms: 2000,
-            image: WorkerToggle::default(),
+            image: ImageWorker::default(),
             rss: WorkerToggle::default(),
             fft: WorkerToggle::default(),
             prep: WorkerToggle::default(),
@@ -213,6 +254,37 @@ pub struct WorkerToggle {
 impl Default for WorkerToggle {
     fn default() -> Self {
         Self { enabled: true }
+    }
+}
+
+/// The image worker: decoding limits and the prepared-photo cache.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ImageWorker {
+    /// Whether the worker runs.
+    pub enabled: bool,
+    /// Photos prepared ahead per display size.
+    pub prefetch: u32,
+    /// Byte budget of the prepared-photo cache, in MiB.
+    pub cache_mb: u32,
+    /// Largest file decoded, in MiB.
+    pub max_file_mb: u32,
+    /// Largest photo decoded, in megapixels.
+    pub max_megapixels: u32,
+    /// Time budget for decoding and scaling one photo, in milliseconds.
+    pub decode_budget_ms: u32,
+}
+
+impl Default for ImageWorker {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            prefetch: 3,
+            cache_mb: 256,
+            max_file_mb: 200,
+            max_megapixels: 120,
+            decode_budget_ms: 10_000,
+        }
     }
 }
 

@@ -3,12 +3,15 @@
 //!
 //! Every message is wrapped in an [`Envelope`] with the common fields. The UI sends
 //! [`ToWorker`], a worker answers with [`FromWorker`]; each worker kind adds its own closed
-//! request/response pair (today [`SimRequest`] / [`SimResponse`]; the image, rss, fft and prep
-//! pairs arrive with those roles).
+//! request/response pair ([`SimRequest`] / [`SimResponse`], [`ImageRequest`] / [`ImageResponse`];
+//! the rss, fft and prep pairs arrive with those roles).
 
 use crate::kind::WorkerKind;
 use crate::shm::{LayoutParams, RegionToken};
 use serde::{Deserialize, Serialize};
+
+pub mod image;
+pub use image::{ImageRequest, ImageResponse};
 
 /// Version of the message schema; a worker refuses to run against another version.
 pub const PROTOCOL_VERSION: u16 = 1;
@@ -133,6 +136,8 @@ pub enum ToWorker {
     Shutdown,
     /// A request for the sim worker.
     Sim(SimRequest),
+    /// A request for the image worker.
+    Image(ImageRequest),
 }
 
 /// Messages from any worker to the UI (supervisor).
@@ -159,6 +164,8 @@ pub enum FromWorker {
     },
     /// A response of the sim worker.
     Sim(SimResponse),
+    /// A response or notification of the image worker.
+    Image(ImageResponse),
 }
 
 /// Requests of the simulator worker: deterministic payloads plus fault knobs for tests.

@@ -1,0 +1,127 @@
+//! `bench images`, part 2 (Linux: it reads `/proc`): peak RSS of a real image worker process
+//! prefetching from a large folder (symlinks to the real photos) with a small cache budget,
+//! against that budget.
+
+use crate::images::{Direction, ImageClient, ImageEvent};
+use crate::supervisor::{Event, Supervisor, SupervisorConfig, WorkerSpec, region_plan};
+use anyhow::{Context, bail};
+use idlewild_protocol::WorkerKind;
+use idlewild_protocol::message::image::{
+    DisplaySpec, ImageConfig, ImageLimits, ImageResponse, ScaleOptions, SourceConfig,
+};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// A field of `/proc/<pid>/status` in bytes: `VmHWM` (peak resident set), `RssAnon` (private
+/// memory now), `RssShmem` (shared-memory pages now: the frames region).
+fn proc_status(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+fn peak_rss(pid: u32) -> Option<u64> {
+    proc_status(pid, "VmHWM:")
+}
+
+/// Runs the worker over `files` symlinks to `all` for `seconds` and prints its memory.
+pub fn run(all: &[PathBuf], files: u32, seconds: u32, target: (u32, u32)) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let state = tempfile::tempdir()?;
+    for i in 0..files {
+        let target = &all[i as usize % all.len()];
+        let ext = target.extension().and_then(|e| e.to_str()).unwrap_or("jpg");
+        std::os::unix::fs::symlink(target, dir.path().join(format!("{i:05}.{ext}")))?;
+    }
+    let budget: u64 = 64 << 20;
+    let cfg = ImageConfig {
+        sources: SourceConfig {
+            folders: vec![dir.path().to_path_buf()],
+            extensions: Vec::new(),
+            follow_symlinks: true,
+        },
+        displays: vec![DisplaySpec {
+            id: 0,
+            width: target.0,
+            height: target.1,
+        }],
+        scale: ScaleOptions::default(),
+        limits: ImageLimits::default(),
+        prefetch: 16,
+        cache_bytes: budget,
+        same_on_all: false,
+        feed_percent: 0,
+        state_dir: state.path().to_path_buf(),
+        seed: Some(1),
+    };
+    let settings = idlewild_settings::Settings::default();
+    let exe = std::env::current_exe()?;
+    let (base, _) = SupervisorConfig::from_settings(&settings, exe);
+    let sup = Supervisor::start(SupervisorConfig {
+        workers: vec![WorkerSpec {
+            kind: WorkerKind::Image,
+            regions: region_plan(WorkerKind::Image, &settings),
+        }],
+        ..base
+    })?;
+    let (pid, frames) = match sup.wait_event(Duration::from_secs(30)) {
+        Some(Event::Started { pid, readers, .. }) => (pid, readers.frames),
+        other => bail!("the image worker did not start: {other:?}"),
+    };
+    let idle = peak_rss(pid).unwrap_or(0);
+    let mut client = ImageClient::new(cfg);
+    client.attach(&sup, frames)?;
+    let end = Instant::now() + Duration::from_secs(u64::from(seconds));
+    let mut shown = 0u64;
+    let mut skipped = 0u64;
+    let (mut anon_peak, mut shm_peak) = (0u64, 0u64);
+    let mut next_sample = Instant::now();
+    while Instant::now() < end {
+        if Instant::now() >= next_sample {
+            anon_peak = anon_peak.max(proc_status(pid, "RssAnon:").unwrap_or(0));
+            shm_peak = shm_peak.max(proc_status(pid, "RssShmem:").unwrap_or(0));
+            next_sample = Instant::now() + Duration::from_millis(10);
+        }
+        if !client.busy() {
+            client.request(&sup, 0, Direction::Next)?;
+        }
+        for event in client.poll(&sup) {
+            match event {
+                ImageEvent::Frame(_) => {
+                    let _ = client.read_frame(|_, bytes| std::hint::black_box(bytes.len()));
+                    shown += 1;
+                }
+                ImageEvent::Worker(ImageResponse::Skipped { .. }) => skipped += 1,
+                ImageEvent::Failed(m) => bail!("the worker refused a request: {m}"),
+                _ => {}
+            }
+        }
+        if let Some(event) = sup.poll_event() {
+            bail!("the image worker stopped during the run: {event:?}");
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let peak = peak_rss(pid).context("reading the worker's peak RSS")?;
+    sup.shutdown();
+    let mib = |b: u64| b as f64 / f64::from(1 << 20);
+    println!(
+        "worker peak RSS while prefetching from {files} photos ({seconds} s, {shown} frames shown, {skipped} skipped, prefetch 16, {}x{}):",
+        target.0, target.1
+    );
+    println!(
+        "  idle worker {:.1} MiB; peak {:.1} MiB = cache budget {:.0} MiB + {:.1} MiB ({:.2}× budget)",
+        mib(idle),
+        mib(peak),
+        mib(budget),
+        mib(peak.saturating_sub(budget)),
+        peak as f64 / budget as f64
+    );
+    println!(
+        "  of which (sampled every 10 ms): private memory peak {:.1} MiB = budget + {:.1} MiB; frames region {:.1} MiB (shared with the UI)",
+        mib(anon_peak),
+        mib(anon_peak.saturating_sub(budget)),
+        mib(shm_peak)
+    );
+    Ok(())
+}
