@@ -308,13 +308,18 @@ fn hostile_files_are_skipped_with_a_reason_and_replaced() {
         .iter()
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
-    // Two cycles' worth of requests: every answer is a good photo, never a blank screen.
+    // Several cycles' worth of requests: every answer is a good photo, never a blank screen,
+    // and a failure moves on to the next photo rather than showing the last one again (with two
+    // good photos and no repeat across cycle boundaries, they must alternate).
+    let mut last = String::new();
     for _ in 0..6 {
         let name = h.name(Direction::Next);
         assert!(
             good_names.contains(&name),
             "{name} is not one of the good photos"
         );
+        assert_ne!(name, last, "a skipped photo was replaced by a repeat");
+        last = name;
     }
     let skipped: HashSet<String> = h.skipped.iter().map(|(s, _)| file_name(s)).collect();
     for name in &bad {

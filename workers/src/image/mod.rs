@@ -12,7 +12,10 @@
 //! playlist and replaced by the next photo in the same request: a display is never left
 //! waiting on a broken file.
 
+mod deliver;
 mod pool;
+mod requests;
+mod scan_thread;
 mod session;
 pub mod timeline;
 
@@ -56,7 +59,7 @@ pub fn run(w: &mut Worker) -> Result<(), WorkerError> {
                     return Ok(());
                 }
                 Ok(Inbound::Request(env)) => {
-                    session::handle_request(w, &mut writer, &mut session, &env)?;
+                    requests::handle_request(w, &mut writer, &mut session, &env)?;
                 }
             },
             recv(scan_rx) -> event => {

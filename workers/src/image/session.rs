@@ -1,23 +1,21 @@
 //! One configuration's worth of image-worker state: scan, playlist, timelines, cache, pool,
-//! and the requests waiting for a frame.
+//! and the requests waiting for a frame; serving, skipping and prefetching.
 
+use super::deliver::{Meta, write_frame};
 use super::pool::{Done, Pool};
+use super::scan_thread::{ScanMsg, spawn_scan};
 use super::timeline::{Item, Step, Timelines};
 use crate::runtime::{Worker, WorkerError};
 use crossbeam_channel::Receiver;
 use idlewild_image::ImageError;
 use idlewild_image::cache::{Cached, FrameCache, FrameKey};
-use idlewild_image::index::Index;
 use idlewild_image::playlist::{MixPolicy, Playlist};
-use idlewild_image::scan::{ScanEvent, ScanOptions, scan};
+use idlewild_image::scan::{ScanEvent, ScanOptions};
 use idlewild_image::sources::{ExtensionSet, effective_folders};
-use idlewild_protocol::message::image::{
-    FrameInfo, ImageConfig, ImageRequest, ImageResponse, ImageStatus, SourceKind,
-};
+use idlewild_protocol::message::image::{ImageConfig, ImageResponse, ImageStatus, SourceKind};
 use idlewild_protocol::message::{Envelope, FromWorker, ToWorker};
-use idlewild_protocol::shm::{FrameWriter, WriteMeta};
+use idlewild_protocol::shm::FrameWriter;
 use std::collections::HashSet;
-use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
@@ -26,32 +24,21 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(500);
 /// The playlist position is saved at most this often while photos are being shown.
 const SAVE_EVERY: Duration = Duration::from_secs(5);
 
-/// What the cache keeps beside a frame's pixels.
-struct Meta {
-    source_width: u32,
-    source_height: u32,
-    title: Option<String>,
-    taken: Option<String>,
-}
-
-/// Messages of the scan thread.
-pub enum ScanMsg {
-    Event(ScanEvent),
-    /// The walk ended; the index when it was complete (so absent files may be dropped).
-    Finished(Option<Index>),
-}
-
 /// A request that waits for a decode (`key` set) or for the scan to find anything.
 struct Waiting {
     env: Envelope<ToWorker>,
     display: u32,
     pending: Option<(FrameKey, Item)>,
+    /// Which way the request moved the display (what to do if the photo fails).
+    dir: Dir,
 }
 
 /// Which way a request moves its display.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Dir {
+pub enum Dir {
+    /// The next photo (X).
     Forward,
+    /// The previous photo (Z).
     Back,
     /// Show what the display stands on (after a failure during a step back).
     Stay,
@@ -109,84 +96,9 @@ fn effective_budget(cfg: &ImageConfig) -> u64 {
     cfg.cache_bytes.max(2 * largest)
 }
 
-/// Handles one request of the UI.
-pub fn handle_request(
-    w: &Worker,
-    writer: &mut Option<FrameWriter>,
-    session: &mut Option<Session>,
-    env: &Envelope<ToWorker>,
-) -> Result<(), WorkerError> {
-    let ToWorker::Image(request) = &env.body else {
-        return Ok(());
-    };
-    let error = |message: String| w.outbox().reply(env, FromWorker::Error { message }, 0);
-    match request {
-        ImageRequest::Configure(cfg) => {
-            if let Err(message) = check_config(cfg, writer.as_ref()) {
-                tracing::error!("image configuration refused: {message}");
-                return Ok(error(message)?);
-            }
-            let extensions = match ExtensionSet::new(&cfg.sources.extensions) {
-                Ok(set) => set,
-                Err(e) => return Ok(error(e.to_string())?),
-            };
-            let keep = session
-                .take()
-                .filter(|s| s.cfg.sources == cfg.sources && s.cfg.state_dir == cfg.state_dir);
-            *session = Some(match keep {
-                Some(old) => old.reconfigure((**cfg).clone()),
-                None => Session::start((**cfg).clone(), extensions),
-            });
-            w.outbox()
-                .reply(env, FromWorker::Image(ImageResponse::Configured), 0)?;
-        }
-        ImageRequest::Next { display } | ImageRequest::Previous { display } => {
-            let Some(s) = session.as_mut() else {
-                return Ok(error("the image worker is not configured yet".into())?);
-            };
-            if !s.timelines.knows(*display) {
-                return Ok(error(format!("unknown display {display}"))?);
-            }
-            let dir = if matches!(request, ImageRequest::Next { .. }) {
-                Dir::Forward
-            } else {
-                Dir::Back
-            };
-            s.serve(w, writer.as_mut(), env.clone(), *display, dir)?;
-            s.prefetch();
-        }
-        ImageRequest::Status => {
-            let status = session.as_ref().map(Session::status).unwrap_or_default();
-            w.outbox()
-                .reply(env, FromWorker::Image(ImageResponse::Status(status)), 0)?;
-        }
-    }
-    Ok(())
-}
-
-/// Refuses configurations the worker cannot honour, in words the UI can log.
-fn check_config(cfg: &ImageConfig, writer: Option<&FrameWriter>) -> Result<(), String> {
-    if cfg.displays.is_empty() {
-        return Err("no displays given".into());
-    }
-    let max = writer.map_or(0, |w| w.region().params().max_payload);
-    for (i, d) in cfg.displays.iter().enumerate() {
-        if cfg.displays[..i].iter().any(|o| o.id == d.id) {
-            return Err(format!("display id {} given twice", d.id));
-        }
-        let bytes = u64::from(d.width) * u64::from(d.height) * 4;
-        if d.width == 0 || d.height == 0 || bytes > max {
-            return Err(format!(
-                "display {} is {}×{}: frames must be non-empty and at most {max} bytes",
-                d.id, d.width, d.height
-            ));
-        }
-    }
-    Ok(())
-}
-
 impl Session {
-    fn start(cfg: ImageConfig, extensions: ExtensionSet) -> Self {
+    /// A new session: loads the playlist and starts the scan.
+    pub fn start(cfg: ImageConfig, extensions: ExtensionSet) -> Self {
         let folders = effective_folders(&cfg.sources.folders);
         tracing::info!(folders = ?folders, "image sources");
         let seed = cfg.seed.unwrap_or_else(|| fastrand::u64(..));
@@ -219,7 +131,7 @@ impl Session {
     }
 
     /// Same sources, new displays or budgets: keeps the scan, playlist and cache.
-    fn reconfigure(mut self, cfg: ImageConfig) -> Self {
+    pub fn reconfigure(mut self, cfg: ImageConfig) -> Self {
         if cfg.displays != self.cfg.displays || cfg.same_on_all != self.cfg.same_on_all {
             let ids: Vec<u32> = cfg.displays.iter().map(|d| d.id).collect();
             self.timelines = Timelines::new(&ids, cfg.same_on_all);
@@ -241,7 +153,18 @@ impl Session {
         self.pool.done()
     }
 
-    fn status(&self) -> ImageStatus {
+    /// True when `cfg` has this session's sources and state folder (so it can be kept).
+    pub fn same_sources(&self, cfg: &ImageConfig) -> bool {
+        self.cfg.sources == cfg.sources && self.cfg.state_dir == cfg.state_dir
+    }
+
+    /// True when `display` is configured.
+    pub fn knows(&self, display: u32) -> bool {
+        self.timelines.knows(display)
+    }
+
+    /// The worker's counters.
+    pub fn status(&self) -> ImageStatus {
         ImageStatus {
             found: self.playlist.len() as u64,
             scan_done: self.scan_done,
@@ -304,7 +227,7 @@ impl Session {
 
     /// Moves `display` in `dir` and answers `env` with a frame, now from the cache or later
     /// from the pool; skips over photos that fail.
-    fn serve(
+    pub fn serve(
         &mut self,
         w: &Worker,
         mut writer: Option<&mut FrameWriter>,
@@ -361,6 +284,7 @@ impl Session {
                 env,
                 display,
                 pending: Some((key, item)),
+                dir,
             });
             return Ok(());
         }
@@ -378,6 +302,7 @@ impl Session {
                 env,
                 display,
                 pending: None,
+                dir: Dir::Forward,
             });
             return Ok(());
         }
@@ -451,14 +376,14 @@ impl Session {
             .partition(matches);
         self.waiting = keep;
         for waiting in retry {
-            // The display already stands on the item it waited for, or (after a failure) on the
-            // one before it: `Stay`/`Forward` pick up from there.
-            let dir =
-                if waiting.pending.is_some() && self.timelines.current(waiting.display).is_some() {
-                    Dir::Stay
-                } else {
-                    Dir::Forward
-                };
+            // The photo it waited for failed and left the timeline, which put the display back
+            // on the photo before it. Going forward, the next step lands on what followed the
+            // failed photo; going back, the photo before it is the answer. A request that
+            // waited for the scan simply goes forward.
+            let dir = match waiting.dir {
+                Dir::Forward => Dir::Forward,
+                Dir::Back | Dir::Stay => Dir::Stay,
+            };
             self.serve(w, writer.as_deref_mut(), waiting.env, waiting.display, dir)?;
         }
         Ok(())
@@ -675,86 +600,4 @@ impl Session {
         }
         Ok(())
     }
-}
-
-/// Copies a cached frame into the frames region and answers `env`. Returns whether a frame
-/// was written (false when the worker has no frames region).
-fn write_frame(
-    w: &Worker,
-    writer: Option<&mut FrameWriter>,
-    env: &Envelope<ToWorker>,
-    display: u32,
-    key: &FrameKey,
-    item: &Item,
-    cached: &Cached<Meta>,
-) -> Result<bool, WorkerError> {
-    let Some(writer) = writer else {
-        let message = "no frames region granted to the image worker".to_owned();
-        w.outbox().reply(env, FromWorker::Error { message }, 0)?;
-        return Ok(false);
-    };
-    let mut frame = writer.begin(WriteMeta::rgba8(env.generation, key.width, key.height))?;
-    let payload = frame.payload();
-    if cached.pixels.len() != payload.len() {
-        // A library bug, not a user's file: refuse loudly rather than publish a torn picture.
-        tracing::error!(key = %key, got = cached.pixels.len(), want = payload.len(), "frame size mismatch");
-        let message = format!("internal error: frame for {key} has the wrong size");
-        w.outbox().reply(env, FromWorker::Error { message }, 0)?;
-        return Ok(false);
-    }
-    payload.copy_from_slice(&cached.pixels);
-    let seq = frame.commit(false);
-    let meta = &cached.meta;
-    let title = meta.title.clone().unwrap_or_else(|| {
-        key.path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    });
-    let info = FrameInfo {
-        display,
-        width: key.width,
-        height: key.height,
-        source_width: meta.source_width,
-        source_height: meta.source_height,
-        source: key.path.display().to_string(),
-        title,
-        taken: meta.taken.clone(),
-        kind: SourceKind::Local,
-        position: item.position,
-    };
-    let size = u64::from(key.width) * u64::from(key.height) * 4;
-    w.outbox().reply(
-        env,
-        FromWorker::Image(ImageResponse::Frame { seq, info }),
-        size,
-    )?;
-    Ok(true)
-}
-
-/// Walks the sources on a thread, streaming what it finds; saves the index when complete.
-fn spawn_scan(options: ScanOptions, index_file: PathBuf) -> Receiver<ScanMsg> {
-    let (tx, rx) = crossbeam_channel::bounded(64);
-    let spawned = std::thread::Builder::new()
-        .name("scan".into())
-        .spawn(move || {
-            // A corrupt index is moved aside (and logged) by `load_or_none`: scan from scratch.
-            let previous = Index::load_or_none(&index_file);
-            let index = scan(&options, previous.as_ref(), &mut |event| {
-                match tx.send(ScanMsg::Event(event)) {
-                    Ok(()) => ControlFlow::Continue(()),
-                    // The session was replaced: stop walking.
-                    Err(_) => ControlFlow::Break(()),
-                }
-            });
-            let complete = index.is_complete();
-            if complete && let Err(e) = index.save(&index_file) {
-                tracing::warn!("cannot save the scan index: {e}");
-            }
-            let _ = tx.send(ScanMsg::Finished(complete.then_some(index)));
-        });
-    if let Err(e) = spawned {
-        tracing::error!("cannot start the scan thread: {e}");
-    }
-    rx
 }
