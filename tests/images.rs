@@ -136,9 +136,14 @@ impl Harness {
         }
     }
 
-    /// Asks for a frame and waits (bounded) for the answer.
+    /// Asks for a frame for display 0 and waits (bounded) for the answer.
     fn ask(&mut self, dir: Direction) -> Answer {
-        self.client.request(&self.sup, 0, dir).unwrap();
+        self.ask_on(0, dir)
+    }
+
+    /// Asks for a frame for `display` and waits (bounded) for the answer.
+    fn ask_on(&mut self, display: u32, dir: Direction) -> Answer {
+        self.client.request(&self.sup, display, dir).unwrap();
         let end = Instant::now() + Duration::from_secs(60);
         loop {
             self.lifecycle();
@@ -418,4 +423,50 @@ fn an_empty_library_says_so_instead_of_showing_black() {
         Answer::Frame(info, _) => panic!("unexpected frame {}", info.source),
     }
     h.sup.shutdown();
+}
+
+/// Two displays of different shapes: the frame for each has that display's size; with "same
+/// photo on every monitor" both walk one sequence at their own pace, otherwise each draws its
+/// own photos and together they still show every photo once per cycle.
+#[test]
+fn each_display_gets_its_own_size_and_the_configured_sequence() {
+    let Some(photos) = photos() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    linked(dir.path(), &photos[..6]);
+    let displays = [(0, W, H), (1, 320, 240)];
+    for same_on_all in [true, false] {
+        let state = tempfile::tempdir().unwrap();
+        let mut cfg = config(dir.path(), state.path(), 21);
+        cfg.same_on_all = same_on_all;
+        cfg.displays = displays
+            .iter()
+            .map(|&(id, width, height)| DisplaySpec { id, width, height })
+            .collect();
+        let mut h = Harness::start(cfg);
+        let mut seen: [Vec<String>; 2] = [Vec::new(), Vec::new()];
+        // The displays ask at different paces.
+        for display in [0, 1, 0, 0, 1, 1] {
+            let (w, hgt) = (displays[display].1, displays[display].2);
+            match h.ask_on(display as u32, Direction::Next) {
+                Answer::Frame(info, pixels) => {
+                    assert_eq!(info.display, display as u32);
+                    assert_eq!((info.width, info.height), (w, hgt));
+                    assert_eq!(pixels.len(), (w * hgt * 4) as usize);
+                    seen[display].push(file_name(&info.source));
+                }
+                Answer::Nothing(message) => panic!("expected a frame, got: {message}"),
+            }
+        }
+        if same_on_all {
+            assert_eq!(seen[0], seen[1], "one sequence for every display");
+        } else {
+            let all: HashSet<&String> = seen.iter().flatten().collect();
+            assert_eq!(
+                all.len(),
+                6,
+                "independent displays share one cycle: {seen:?}"
+            );
+        }
+        h.sup.shutdown();
+    }
 }

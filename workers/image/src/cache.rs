@@ -251,6 +251,15 @@ impl<M> FrameCache<M> {
         }
     }
 
+    /// Evicts delivered frames, least recently used first (and, with `allow_pending`, then
+    /// pending frames, newest first) until `extra` more bytes fit within the budget. Returns
+    /// whether they fit. Used to make room for memory that is not a frame (a decode in flight).
+    pub fn make_room(&mut self, extra: u64, allow_pending: bool) -> bool {
+        while self.bytes + extra > self.budget && self.evict_one() {}
+        while allow_pending && self.bytes + extra > self.budget && self.drop_newest_pending() {}
+        self.bytes + extra <= self.budget
+    }
+
     /// Drops the most recently inserted pending frame; false when there is none.
     fn drop_newest_pending(&mut self) -> bool {
         let newest = self
@@ -417,6 +426,33 @@ mod tests {
         cache.drop_pending(|k| k.path.as_path() == std::path::Path::new("p3"));
         assert!(!cache.contains(&key("p2", 1, 1, ScaleMode::Fill)));
         assert_eq!(cache.pending_bytes(), 40);
+        check(&cache);
+    }
+
+    #[test]
+    fn room_for_other_memory_comes_from_delivered_frames_first() {
+        let mut cache = FrameCache::new(100);
+        cache
+            .insert(key("shown", 1, 1, ScaleMode::Fill), frame(30), false)
+            .unwrap();
+        cache
+            .insert(key("next", 1, 1, ScaleMode::Fill), frame(30), true)
+            .unwrap();
+        assert!(cache.make_room(40, false), "40 free already");
+        assert!(cache.contains(&key("shown", 1, 1, ScaleMode::Fill)));
+        assert!(cache.make_room(70, false), "the delivered frame makes way");
+        assert!(!cache.contains(&key("shown", 1, 1, ScaleMode::Fill)));
+        assert!(
+            !cache.make_room(71, false),
+            "pending frames are kept for prefetching"
+        );
+        assert!(cache.contains(&key("next", 1, 1, ScaleMode::Fill)));
+        assert!(cache.make_room(71, true), "but give way to a wanted decode");
+        assert!(cache.is_empty());
+        assert!(
+            !cache.make_room(101, true),
+            "more than the budget never fits"
+        );
         check(&cache);
     }
 

@@ -50,6 +50,10 @@ pub enum ImageError {
         /// The budget.
         budget_ms: u32,
     },
+    /// Not a failure of the photo: the worker had no memory free for this decode now and
+    /// postponed it (it is tried again later; never a reason to skip).
+    #[error("postponed: no memory free for it now")]
+    Deferred,
     /// The target size is unusable (zero or larger than a frame may be).
     #[error("bad target size {width}×{height}")]
     BadTarget {
@@ -72,6 +76,7 @@ impl ImageError {
             ImageError::Unsupported(_) => "unsupported",
             ImageError::Corrupt(_) => "corrupt",
             ImageError::TooSlow { .. } => "too-slow",
+            ImageError::Deferred => "deferred",
             ImageError::BadTarget { .. } => "bad-target",
         }
     }

@@ -76,6 +76,21 @@ pub fn prepare_into(
     deadline: Option<Instant>,
     out: &mut [u8],
 ) -> Result<Prepared, ImageError> {
+    prepare_admitted(path, target, opts, limits, deadline, out, &|_| Ok(()))
+}
+
+/// [`prepare_into`] with memory admission: `admit` is called with the estimated peak of the
+/// decode plus the resize's scratch, after the header is read and before any pixel buffer is
+/// allocated (see [`decode::Admit`]).
+pub fn prepare_admitted(
+    path: &Path,
+    target: (u32, u32),
+    opts: &ScaleOptions,
+    limits: &ImageLimits,
+    deadline: Option<Instant>,
+    out: &mut [u8],
+    admit: decode::Admit<'_>,
+) -> Result<Prepared, ImageError> {
     let len = check_target(target.0, target.1)?;
     if out.len() != len {
         return Err(ImageError::BadTarget {
@@ -87,7 +102,13 @@ pub fn prepare_into(
     let decoded = {
         let bytes = decode::read_file(path, limits)?;
         let hint = |source| Some(decode_hint(source, target, opts.mode));
-        decode::decode_with_hint(&bytes, limits, deadline, &hint)?
+        // The resize keeps an intermediate of at most the frame's width × the decoded height
+        // (two passes); charged with the decode, as an upper bound of what scaling adds.
+        let with_scratch = |decode_peak: u64| {
+            let scratch = u64::from(target.0) * u64::from(target.1.max(1)) * 4 * 2;
+            admit(decode_peak.saturating_add(scratch))
+        };
+        decode::decode_with_hint(&bytes, limits, deadline, &hint, &with_scratch)?
         // The file's bytes are dropped here, before the frame is scaled.
     };
     let decoded_at = Instant::now();

@@ -35,6 +35,7 @@ pub fn run(w: &mut Worker) -> Result<(), WorkerError> {
     let mut session: Option<Session> = None;
     let no_scan = crossbeam_channel::never();
     let no_pool = crossbeam_channel::never();
+    let no_needs = crossbeam_channel::never();
     loop {
         let inbox = w.inbox().clone();
         let scan_rx = session
@@ -46,6 +47,11 @@ pub fn run(w: &mut Worker) -> Result<(), WorkerError> {
             .as_ref()
             .map(Session::decode_results)
             .unwrap_or(&no_pool)
+            .clone();
+        let need_rx = session
+            .as_ref()
+            .map(Session::admissions)
+            .unwrap_or(&no_needs)
             .clone();
         select! {
             recv(inbox) -> msg => match msg {
@@ -65,6 +71,11 @@ pub fn run(w: &mut Worker) -> Result<(), WorkerError> {
             recv(scan_rx) -> event => {
                 if let (Some(s), Ok(event)) = (session.as_mut(), event) {
                     s.on_scan(w, writer.as_mut(), event)?;
+                }
+            },
+            recv(need_rx) -> need => {
+                if let (Some(s), Ok(need)) = (session.as_mut(), need) {
+                    s.on_need(need);
                 }
             },
             recv(done_rx) -> done => {

@@ -7,11 +7,16 @@
 //! abandoned (its result, if it ever comes, is ignored) and a fresh thread takes its place. If
 //! more than [`MAX_STUCK`] abandoned threads are still running, the process exits and the
 //! supervisor starts a clean one: a stuck decoder costs one photo, never the screen.
+//!
+//! **Memory admission:** before it allocates, a job asks the main thread for its memory (the
+//! output frame, the file, then the decode's own estimated peak once the header is read) with a
+//! [`Need`]; the main thread makes room in the frame cache or postpones the job. So the cache
+//! and the decodes in flight together stay within one byte budget.
 
 use crossbeam_channel::{Receiver, Sender};
 use idlewild_image::ImageError;
 use idlewild_image::cache::FrameKey;
-use idlewild_image::prepare::{Prepared, prepare_file};
+use idlewild_image::prepare::{Prepared, prepare_admitted};
 use idlewild_protocol::message::image::ImageLimits;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -43,6 +48,16 @@ struct Job {
     state: Arc<AtomicU8>,
 }
 
+/// A job asks for memory before allocating it.
+pub struct Need {
+    /// The job's id.
+    pub id: u64,
+    /// Bytes it is about to allocate (on top of what it was granted before).
+    pub bytes: u64,
+    /// Where the answer goes: `true` to go ahead, `false` to postpone the job.
+    pub reply: Sender<bool>,
+}
+
 /// A finished job.
 pub struct Done {
     /// The job's id (from [`Pool::submit`]).
@@ -55,6 +70,8 @@ struct InFlight {
     key: FrameKey,
     deadline: Instant,
     state: Arc<AtomicU8>,
+    /// Memory granted to it so far.
+    granted: u64,
 }
 
 /// Threads, queue and the jobs in flight.
@@ -71,26 +88,39 @@ pub struct Pool {
     abandoned: u64,
     grace: Duration,
     work: Work,
+    needs_tx: Sender<Need>,
+    needs: Receiver<Need>,
+    granted: u64,
 }
+
+/// A job's memory admission: asks the main thread for bytes (see [`Need`]).
+pub type Admit<'a> = &'a dyn Fn(u64) -> Result<(), ImageError>;
 
 /// What a decode thread does with a job: the real path in production, a stand-in with a
 /// controlled duration in the pool's own tests.
-pub type Work = fn(&FrameKey, &ImageLimits, Instant, &mut Vec<u8>) -> Result<Prepared, ImageError>;
+pub type Work =
+    fn(&FrameKey, &ImageLimits, Instant, &mut Vec<u8>, Admit<'_>) -> Result<Prepared, ImageError>;
 
-/// The real work: read, decode and scale the photo into `out`.
+/// The real work: read, decode and scale the photo into `out`. The frame (twice: the output and
+/// the sharpening copy) and the file are asked for first, the decode once its header is read.
 fn prepare(
     key: &FrameKey,
     limits: &ImageLimits,
     deadline: Instant,
     out: &mut Vec<u8>,
+    admit: Admit<'_>,
 ) -> Result<Prepared, ImageError> {
-    prepare_file(
+    let frame = u64::from(key.width) * u64::from(key.height) * 4;
+    admit(frame * 2 + key.len)?;
+    out.resize(frame as usize, 0);
+    prepare_admitted(
         &key.path,
         (key.width, key.height),
         &key.scale,
         limits,
         Some(deadline),
         out,
+        admit,
     )
 }
 
@@ -104,6 +134,7 @@ impl Pool {
     pub fn with_work(threads: usize, grace: Duration, work: Work) -> Self {
         let (jobs, job_rx) = crossbeam_channel::unbounded();
         let (done_tx, done) = crossbeam_channel::unbounded();
+        let (needs_tx, needs) = crossbeam_channel::unbounded();
         let pool = Self {
             jobs,
             job_rx,
@@ -116,6 +147,9 @@ impl Pool {
             abandoned: 0,
             grace,
             work,
+            needs_tx,
+            needs,
+            granted: 0,
         };
         for _ in 0..pool.threads {
             pool.spawn_thread();
@@ -128,9 +162,10 @@ impl Pool {
         let done = self.done_tx.clone();
         let stuck = self.stuck.clone();
         let work = self.work;
+        let needs = self.needs_tx.clone();
         let spawned = std::thread::Builder::new()
             .name("decode".into())
-            .spawn(move || decode_thread(jobs, done, stuck, work));
+            .spawn(move || decode_thread(jobs, done, needs, stuck, work));
         if let Err(e) = spawned {
             tracing::error!("cannot start a decode thread: {e}");
         }
@@ -139,6 +174,33 @@ impl Pool {
     /// Where finished jobs arrive.
     pub fn done(&self) -> &Receiver<Done> {
         &self.done
+    }
+
+    /// Where jobs ask for memory.
+    pub fn needs(&self) -> &Receiver<Need> {
+        &self.needs
+    }
+
+    /// The key of a job in flight, if it still is (an abandoned job is not).
+    pub fn key_of(&self, id: u64) -> Option<&FrameKey> {
+        self.in_flight.get(&id).map(|j| &j.key)
+    }
+
+    /// Memory granted to the jobs in flight.
+    pub fn granted(&self) -> u64 {
+        self.granted
+    }
+
+    /// Records `bytes` granted to job `id`.
+    pub fn grant(&mut self, id: u64, bytes: u64) {
+        if let Some(job) = self.in_flight.get_mut(&id) {
+            job.granted += bytes;
+            self.granted += bytes;
+        }
+    }
+
+    fn release(&mut self, job: &InFlight) {
+        self.granted = self.granted.saturating_sub(job.granted);
     }
 
     /// True when every thread is busy (callers keep the queue short so that an urgent job
@@ -174,6 +236,7 @@ impl Pool {
                 key: key.clone(),
                 deadline,
                 state: state.clone(),
+                granted: 0,
             },
         );
         // The receiving end lives in `self`, so the send cannot fail.
@@ -191,6 +254,7 @@ impl Pool {
     /// job (ignored).
     pub fn finish(&mut self, done: Done) -> Option<(FrameKey, Done)> {
         let job = self.in_flight.remove(&done.id)?;
+        self.release(&job);
         Some((job.key, done))
     }
 
@@ -226,6 +290,9 @@ impl Pool {
                 }
             }
             if let Some(job) = self.in_flight.remove(&id) {
+                // Its memory is given back now, although a stuck thread may still hold it:
+                // a stuck decode is the exception, and it ends the process past MAX_STUCK.
+                self.release(&job);
                 self.abandoned += 1;
                 keys.push(job.key);
                 if took_a_thread {
@@ -246,7 +313,13 @@ impl Pool {
     }
 }
 
-fn decode_thread(jobs: Receiver<Job>, done: Sender<Done>, stuck: Arc<AtomicUsize>, work: Work) {
+fn decode_thread(
+    jobs: Receiver<Job>,
+    done: Sender<Done>,
+    needs: Sender<Need>,
+    stuck: Arc<AtomicUsize>,
+    work: Work,
+) {
     lower_priority();
     let mut scratch = Vec::new();
     while let Ok(job) = jobs.recv() {
@@ -260,8 +333,32 @@ fn decode_thread(jobs: Receiver<Job>, done: Sender<Done>, stuck: Arc<AtomicUsize
             // Given up on while queued: skip it.
             continue;
         }
-        let result = work(key, &job.limits, job.deadline, &mut scratch)
+        let (reply_tx, reply) = crossbeam_channel::bounded(1);
+        let admit = |bytes: u64| {
+            let need = Need {
+                id: job.id,
+                bytes,
+                reply: reply_tx.clone(),
+            };
+            if needs.send(need).is_err() {
+                return Err(ImageError::Deferred);
+            }
+            let wait = job.deadline.saturating_duration_since(Instant::now());
+            match reply.recv_timeout(wait) {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(ImageError::Deferred),
+                Err(_) => Err(ImageError::TooSlow {
+                    budget_ms: job.limits.time_budget_ms,
+                }),
+            }
+        };
+        let result = work(key, &job.limits, job.deadline, &mut scratch, &admit)
             .map(|prepared| (std::mem::take(&mut scratch), prepared));
+        if result.is_err() {
+            // Postponed or failed: the buffer is not kept for the next job (its memory is
+            // accounted per job).
+            scratch = Vec::new();
+        }
         let claimed = job
             .state
             .compare_exchange(STARTED, COMPLETED, Ordering::AcqRel, Ordering::Acquire)
@@ -317,6 +414,7 @@ mod tests {
         _: &ImageLimits,
         _: Instant,
         out: &mut Vec<u8>,
+        _: Admit<'_>,
     ) -> Result<Prepared, ImageError> {
         let ms: u64 = key.path.to_string_lossy().parse().unwrap_or(0);
         std::thread::sleep(Duration::from_millis(ms));
@@ -413,6 +511,56 @@ mod tests {
             assert!(pool.finish(done).is_some());
         }
         assert_eq!((pool.abandoned(), pool.stuck()), (0, 0));
+    }
+
+    /// Stand-in work that asks for the number of bytes in its file name before "decoding".
+    fn hungry(
+        job: &FrameKey,
+        _: &ImageLimits,
+        _: Instant,
+        out: &mut Vec<u8>,
+        admit: Admit<'_>,
+    ) -> Result<Prepared, ImageError> {
+        let bytes: u64 = job.path.to_string_lossy().parse().unwrap_or(0);
+        admit(bytes)?;
+        sleepy(&key(0), &limits(1), Instant::now(), out, admit)
+    }
+
+    #[test]
+    fn memory_is_asked_for_granted_and_given_back() {
+        let mut pool = Pool::with_work(1, GRACE, hungry);
+        let id = pool.submit(key(1000), limits(60_000));
+        let need = pool
+            .needs()
+            .recv_timeout(Duration::from_secs(30))
+            .expect("a need");
+        assert_eq!((need.id, need.bytes), (id, 1000));
+        pool.grant(need.id, need.bytes);
+        assert_eq!(pool.granted(), 1000);
+        need.reply.send(true).unwrap();
+        let done = pool
+            .done()
+            .recv_timeout(Duration::from_secs(30))
+            .expect("a result");
+        let (_, done) = pool.finish(done).expect("in flight");
+        assert!(done.result.is_ok());
+        assert_eq!(pool.granted(), 0, "finishing gives the memory back");
+
+        // Refused: the job ends as postponed, which is not a failure of the photo.
+        let id = pool.submit(key(2000), limits(60_000));
+        let need = pool
+            .needs()
+            .recv_timeout(Duration::from_secs(30))
+            .expect("a need");
+        assert_eq!(need.id, id);
+        need.reply.send(false).unwrap();
+        let done = pool
+            .done()
+            .recv_timeout(Duration::from_secs(30))
+            .expect("a result");
+        let (_, done) = pool.finish(done).expect("in flight");
+        assert!(matches!(done.result, Err(ImageError::Deferred)));
+        assert_eq!(pool.granted(), 0);
     }
 
     #[test]

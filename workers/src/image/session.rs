@@ -2,7 +2,7 @@
 //! and the requests waiting for a frame; serving, skipping and prefetching.
 
 use super::deliver::{Meta, write_frame};
-use super::pool::{Done, Pool};
+use super::pool::{Done, Need, Pool};
 use super::scan_thread::{ScanMsg, spawn_scan};
 use super::timeline::{Item, Step, Timelines};
 use crate::runtime::{Worker, WorkerError};
@@ -59,6 +59,9 @@ pub struct Session {
     skipped: HashSet<PathBuf>,
     status: ImageStatus,
     dirty_since: Option<Instant>,
+    /// A prefetch was postponed for lack of memory: no more prefetching until a frame is
+    /// delivered (which makes cached frames evictable again).
+    prefetch_held: bool,
     /// Folders in effect (configured, or the defaults).
     folders: Vec<PathBuf>,
 }
@@ -126,6 +129,7 @@ impl Session {
             skipped: HashSet::new(),
             status: ImageStatus::default(),
             dirty_since: None,
+            prefetch_held: false,
             folders,
         }
     }
@@ -138,6 +142,7 @@ impl Session {
             self.waiting.clear();
         }
         self.cache.set_budget(effective_budget(&cfg));
+        self.prefetch_held = false;
         self.mix = MixPolicy::new(cfg.feed_percent);
         self.cfg = cfg;
         self
@@ -345,6 +350,7 @@ impl Session {
         let Some(cached) = self.cache.deliver(key) else {
             return Ok(());
         };
+        self.prefetch_held = false;
         let sent = write_frame(w, writer, env, display, key, item, cached)?;
         self.status.delivered += u64::from(sent);
         Ok(())
@@ -408,12 +414,12 @@ impl Session {
                     taken: prepared.meta.taken,
                 };
                 let frame = Cached { pixels, meta };
-                let wanted = self
-                    .waiting
-                    .iter()
-                    .any(|wt| wt.pending.as_ref().is_some_and(|(k, _)| *k == key));
+                let wanted = self.is_wanted(&key);
                 // A frame someone waits for goes in as wanted (prefetched frames make room for
-                // it); the budget is never below two frames, so it always fits.
+                // it; the budget is never below two frames, so it always fits). Room is made
+                // beside the memory granted to the decodes still in flight.
+                let bytes = frame.pixels.capacity() as u64;
+                self.cache.make_room(self.pool.granted() + bytes, wanted);
                 if let Err(full) = self.cache.insert(key.clone(), frame, !wanted) {
                     tracing::debug!(key = %key, "not cached: {full}");
                 }
@@ -446,6 +452,16 @@ impl Session {
                         w.outbox()
                             .reply(&waiting.env, FromWorker::Error { message }, 0)?;
                     }
+                }
+            }
+            Err(ImageError::Deferred) => {
+                // No memory was free for it: not the photo's fault. A request waiting for it
+                // gets a fresh job (wanted jobs are always admitted); a prefetch is dropped
+                // until a delivery frees memory.
+                if self.is_wanted(&key) {
+                    self.pool.submit(key, self.cfg.limits);
+                } else {
+                    self.prefetch_held = true;
                 }
             }
             Err(e) => {
@@ -520,8 +536,43 @@ impl Session {
         }
     }
 
+    /// True when a request waits for `key`.
+    fn is_wanted(&self, key: &FrameKey) -> bool {
+        self.waiting
+            .iter()
+            .any(|wt| wt.pending.as_ref().is_some_and(|(k, _)| k == key))
+    }
+
+    /// Where decode jobs ask for memory.
+    pub fn admissions(&self) -> &Receiver<Need> {
+        self.pool.needs()
+    }
+
+    /// A decode job asks for memory: make room in the cache beside what is already granted,
+    /// or postpone it. A job a request waits for is always admitted (prefetched frames give
+    /// way); a prefetch that does not fit is postponed.
+    pub fn on_need(&mut self, need: Need) {
+        let Some(key) = self.pool.key_of(need.id).cloned() else {
+            // Abandoned meanwhile: its thread is surplus; let it stop.
+            let _ = need.reply.send(false);
+            return;
+        };
+        let wanted = self.is_wanted(&key);
+        let fits = self
+            .cache
+            .make_room(self.pool.granted() + need.bytes, wanted);
+        let admitted = fits || wanted;
+        if admitted {
+            self.pool.grant(need.id, need.bytes);
+        }
+        let _ = need.reply.send(admitted);
+    }
+
     /// Queues decodes for what the displays will show next, within the cache budget.
     pub fn prefetch(&mut self) {
+        if self.prefetch_held {
+            return;
+        }
         let depth = self.cfg.prefetch as usize;
         let draws = if self.cfg.same_on_all {
             depth

@@ -95,8 +95,13 @@ pub(crate) fn read_file(path: &Path, limits: &ImageLimits) -> Result<Vec<u8>, Im
 
 /// Decodes an image held in memory (the format is taken from its content, never a name).
 pub fn decode_bytes(bytes: &[u8], req: &DecodeRequest) -> Result<Decoded, ImageError> {
-    decode_with_hint(bytes, &req.limits, req.deadline, &|_| req.hint)
+    decode_with_hint(bytes, &req.limits, req.deadline, &|_| req.hint, &|_| Ok(()))
 }
+
+/// Admission of a decode's memory: called with the decode's estimated peak allocation once the
+/// header is read and before any pixel buffer exists. It may wait (for a cache to make room)
+/// or refuse (the error is returned from the decode).
+pub type Admit<'a> = &'a dyn Fn(u64) -> Result<(), ImageError>;
 
 /// Decodes with a hint computed from the photo's upright size once the header is read: the
 /// prepare path knows the target, not the photo, so it cannot fill [`DecodeRequest::hint`]
@@ -106,6 +111,7 @@ pub(crate) fn decode_with_hint(
     limits: &ImageLimits,
     deadline: Option<Instant>,
     hint: &dyn Fn((u32, u32)) -> Option<(u32, u32)>,
+    admit: Admit<'_>,
 ) -> Result<Decoded, ImageError> {
     if bytes.is_empty() {
         return Err(ImageError::Empty);
@@ -122,6 +128,7 @@ pub(crate) fn decode_with_hint(
         limits,
         deadline,
         hint,
+        admit,
     };
     match sniff::sniff(bytes) {
         Some(sniff::Format::Jpeg) => jpeg::decode(bytes, &ctx),
@@ -137,6 +144,7 @@ pub(crate) struct Ctx<'a> {
     limits: &'a ImageLimits,
     deadline: Option<Instant>,
     hint: &'a dyn Fn((u32, u32)) -> Option<(u32, u32)>,
+    admit: Admit<'a>,
 }
 
 impl Ctx<'_> {
@@ -159,7 +167,8 @@ impl Ctx<'_> {
         Ok(())
     }
 
-    /// Refuses a decode whose estimated peak allocation is over the limit.
+    /// Refuses a decode whose estimated peak allocation is over the limit, then asks the
+    /// caller's admission (which may wait for memory to be freed).
     fn check_memory(&self, bytes: u64) -> Result<(), ImageError> {
         if bytes > self.limits.max_decoded_bytes {
             return Err(ImageError::TooMuchMemory {
@@ -167,7 +176,7 @@ impl Ctx<'_> {
                 limit: self.limits.max_decoded_bytes,
             });
         }
-        Ok(())
+        (self.admit)(bytes)
     }
 
     /// Stage boundary: gives up once the deadline has passed.
