@@ -158,7 +158,8 @@ impl ImageClient {
         self.pump(supervisor)
     }
 
-    /// Asks the worker for its counters (answered by an [`ImageEvent::Status`]).
+    /// Asks the worker for its counters (answered by an [`ImageEvent::Worker`] holding
+    /// [`ImageResponse::Status`]).
     pub fn request_status(&mut self, supervisor: &Supervisor) -> Result<(), RequestError> {
         let body = ToWorker::Image(ImageRequest::Status);
         supervisor.request(WorkerKind::Image, body, self.generation)?;
@@ -215,6 +216,9 @@ impl ImageClient {
                     self.outstanding = None;
                     events.push(ImageEvent::Frame(info));
                 }
+                // The answer to a request of a process that was replaced: its frame is not in
+                // this epoch's region, and the request was sent again.
+                FromWorker::Image(ImageResponse::Frame { .. }) => {}
                 FromWorker::Image(response) => {
                     if answers_outstanding && matches!(response, ImageResponse::NoImages { .. }) {
                         self.outstanding = None;

@@ -5,7 +5,7 @@
 //! - [`images`]: the UI side of the image worker (configuration, one-request-at-a-time client).
 //! - [`supervisor`]: the worker supervisor (its own thread; the UI only polls it).
 //! - [`supervise`]: the headless `supervise` command.
-//! - [`bench`]: the `bench` command (ratios measured side by side in one run).
+//! - [`bench`](mod@bench): the `bench` command (ratios measured side by side in one run).
 
 pub mod bench;
 pub mod cli;

@@ -3,7 +3,7 @@
 //!
 //! Threads: the role's main thread (this module) only coordinates: it never decodes. A scan
 //! thread streams found files ([`idlewild_image::scan`]); a small pool of low-priority decode
-//! threads prepares frames ([`pool`]). The main thread waits on the control inbox, the scan
+//! threads prepares frames (`pool`). The main thread waits on the control inbox, the scan
 //! stream and the pool together, so a request is answered from the cache with one copy into
 //! the frame slot as soon as it arrives, whatever the scan or the pool are doing.
 //!

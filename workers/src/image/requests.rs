@@ -28,9 +28,13 @@ pub fn handle_request(
                 Ok(set) => set,
                 Err(e) => return Ok(error(e.to_string())?),
             };
-            let keep = session.take().filter(|s| s.same_sources(cfg));
-            *session = Some(match keep {
-                Some(old) => old.reconfigure((**cfg).clone()),
+            *session = Some(match session.take() {
+                Some(old) if old.same_sources(cfg) => old.reconfigure(w, (**cfg).clone())?,
+                Some(mut old) => {
+                    old.cancel_waiting(w, "the photo sources changed; ask again")?;
+                    old.save_state();
+                    Session::start((**cfg).clone(), extensions)
+                }
                 None => Session::start((**cfg).clone(), extensions),
             });
             w.outbox()

@@ -135,17 +135,28 @@ impl Session {
     }
 
     /// Same sources, new displays or budgets: keeps the scan, playlist and cache.
-    pub fn reconfigure(mut self, cfg: ImageConfig) -> Self {
+    pub fn reconfigure(mut self, w: &Worker, cfg: ImageConfig) -> Result<Self, WorkerError> {
         if cfg.displays != self.cfg.displays || cfg.same_on_all != self.cfg.same_on_all {
             let ids: Vec<u32> = cfg.displays.iter().map(|d| d.id).collect();
             self.timelines = Timelines::new(&ids, cfg.same_on_all);
-            self.waiting.clear();
+            self.cancel_waiting(w, "the display configuration changed; ask again")?;
         }
         self.cache.set_budget(effective_budget(&cfg));
         self.prefetch_held = false;
         self.mix = MixPolicy::new(cfg.feed_percent);
         self.cfg = cfg;
-        self
+        Ok(self)
+    }
+
+    /// Answers every waiting request with an error (they were for a configuration that is
+    /// gone), so no client waits forever.
+    pub fn cancel_waiting(&mut self, w: &Worker, reason: &str) -> Result<(), WorkerError> {
+        for waiting in std::mem::take(&mut self.waiting) {
+            let message = reason.to_owned();
+            w.outbox()
+                .reply(&waiting.env, FromWorker::Error { message }, 0)?;
+        }
+        Ok(())
     }
 
     /// The scan thread's messages, while it runs.
