@@ -1,87 +1,22 @@
 //! File operations with crash-safety rules: atomic replacement and never-overwriting backups.
 //!
-//! **Invariant:** the settings file is only ever replaced whole (temp file in the same folder,
-//! fsync, rename, fsync of the folder), so a crash leaves either the old or the new content.
+//! **Invariant:** the settings file is only ever replaced whole (`idlewild_fsio::atomic_write`:
+//! temp file in the same folder, fsync, rename, fsync of the folder), so a crash leaves either
+//! the old or the new content.
 //! A backup is a copy written with `create_new`: an existing backup is never overwritten.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
-
-use tracing::warn;
 
 use crate::SettingsError;
 
-/// Distinguishes temp files of concurrent writers within one process.
-static TEMP_COUNTER: AtomicU32 = AtomicU32::new(0);
-
-/// Replaces the file at `path` with `bytes` atomically, creating its folder if needed.
-///
-/// A symlinked settings file (dotfile managers do this) is written through: its target is
-/// replaced and the link stays. An existing file's permissions are kept.
+/// Replaces the file at `path` with `bytes` atomically, creating its folder if needed; a
+/// symlinked settings file is written through (see [`idlewild_fsio::atomic_write`]).
 pub(crate) fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), SettingsError> {
-    let target = match fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => {
-            fs::canonicalize(path).map_err(|e| SettingsError::io("resolve the link", path, e))?
-        }
-        _ => path.to_path_buf(),
-    };
-    let dir = match target.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&dir).map_err(|e| SettingsError::io("create the folder", &dir, e))?;
-    let (temp, file) =
-        create_temp(&dir, &target).map_err(|e| SettingsError::io("write", &dir, e))?;
-    let written = write_and_rename(file, &temp, &target, bytes);
-    if written.is_err() {
-        // Best effort: the temp file is ours and useless now.
-        let _ = fs::remove_file(&temp);
-    }
-    written.map_err(|e| SettingsError::io("write", &target, e))?;
-    if let Err(err) = sync_dir(&dir) {
-        warn!(dir = %dir.display(), %err, "could not flush the settings folder to disk");
-    }
-    Ok(())
-}
-
-fn create_temp(dir: &Path, target: &Path) -> io::Result<(PathBuf, File)> {
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    loop {
-        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let temp = dir.join(format!(".{name}.tmp-{}-{n}", std::process::id()));
-        match OpenOptions::new().write(true).create_new(true).open(&temp) {
-            Ok(file) => return Ok((temp, file)),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < u32::MAX => continue,
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-fn write_and_rename(mut file: File, temp: &Path, target: &Path, bytes: &[u8]) -> io::Result<()> {
-    file.write_all(bytes)?;
-    if let Ok(meta) = fs::metadata(target) {
-        file.set_permissions(meta.permissions())?;
-    }
-    file.sync_all()?;
-    drop(file);
-    fs::rename(temp, target)
-}
-
-#[cfg(unix)]
-fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
-}
-
-#[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> io::Result<()> {
-    // Windows has no directory handles to flush; the rename is durable once it returns.
-    Ok(())
+    idlewild_fsio::atomic_write(path, bytes)
+        .map_err(|e| SettingsError::io(e.action, e.path, e.source))
 }
 
 /// Copies `bytes` (the content of the unusable file at `path`) to a backup beside it and
@@ -177,17 +112,6 @@ mod tests {
     }
 
     #[test]
-    fn atomic_write_replaces_whole_and_leaves_no_temp_files() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("nested/settings.toml");
-        for content in ["first = 1\n", "second = 2\n"] {
-            atomic_write(&path, content.as_bytes()).expect("write");
-            assert_eq!(fs::read_to_string(&path).expect("read"), content);
-            assert_eq!(names(&dir.path().join("nested")), ["settings.toml"]);
-        }
-    }
-
-    #[test]
     fn failed_rename_cleans_up_and_keeps_the_target() {
         // A directory cannot be replaced by a file, even by root.
         let dir = tempfile::tempdir().expect("tempdir");
@@ -201,24 +125,6 @@ mod tests {
             fs::read_to_string(path.join("inside")).expect("read"),
             "kept"
         );
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn writes_through_a_symlink() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let real = dir.path().join("real.toml");
-        let link = dir.path().join("settings.toml");
-        fs::write(&real, "old = 1\n").expect("write");
-        std::os::unix::fs::symlink(&real, &link).expect("symlink");
-        atomic_write(&link, b"new = 1\n").expect("write");
-        assert!(
-            fs::symlink_metadata(&link)
-                .expect("meta")
-                .file_type()
-                .is_symlink()
-        );
-        assert_eq!(fs::read_to_string(&real).expect("read"), "new = 1\n");
     }
 
     #[test]

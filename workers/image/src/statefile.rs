@@ -12,16 +12,16 @@
 //!
 //! The checksum covers the header too, so a flipped bit in the version field reads as
 //! [`StateError::Corrupt`], and only a file really written by another format version reads as
-//! [`StateError::Version`]. Files are written to a temporary file beside the target, synced and
-//! renamed over it, so a crash leaves either the old or the new file, never a torn one.
+//! [`StateError::Version`]. Files are replaced with `idlewild_fsio::atomic_write` (temp file
+//! beside the target, synced, renamed over it), so a crash leaves either the old or the new
+//! file, never a torn one.
 //!
 //! **Invariant:** nothing here panics on file contents; every defect is a [`StateError`].
 
 use std::ffi::{OsStr, OsString};
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use serde::de::{self, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -57,19 +57,9 @@ pub fn write_state(
     version: u32,
     payload: &[u8],
 ) -> Result<(), StateError> {
-    let dir = parent_dir(path);
-    fs::create_dir_all(dir)?;
     let bytes = encode(magic, version, payload);
-    let tmp = temp_path(path);
-    let written = write_synced(&tmp, &bytes).and_then(|()| fs::rename(&tmp, path));
-    if let Err(e) = written {
-        // Best effort: a leftover temp file is harmless (reads never look at it), but there is
-        // no reason to leave litter behind.
-        let _ = fs::remove_file(&tmp);
-        return Err(e.into());
-    }
-    sync_dir(dir);
-    Ok(())
+    idlewild_fsio::atomic_write(path, &bytes)
+        .map_err(|e| StateError::Io(io::Error::new(e.source.kind(), e.to_string())))
 }
 
 /// Reads the payload of the state file at `path`. `Ok(None)` when there is no file.
@@ -195,13 +185,6 @@ fn checksum(header: &[u8], payload: &[u8]) -> u64 {
     h.digest()
 }
 
-fn parent_dir(path: &Path) -> &Path {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    }
-}
-
 /// `<name><suffix>` in the same directory as `path`.
 fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path
@@ -210,31 +193,6 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
         .unwrap_or_default();
     name.push(suffix);
     path.with_file_name(name)
-}
-
-/// A temp name unique per process and call, so two writers (a preview and a full-screen
-/// instance) never write into the same temp file.
-fn temp_path(path: &Path) -> PathBuf {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    sibling(path, &format!(".tmp-{}-{n}", std::process::id()))
-}
-
-fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut f = fs::File::create(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
-}
-
-/// Makes the rename itself durable. Best effort: some file systems refuse to sync a directory,
-/// and the data is already safe in either the old or the new file.
-fn sync_dir(dir: &Path) {
-    #[cfg(unix)]
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
 }
 
 /// A path (or file name) as bytes that round-trip exactly: the OS bytes on unix, UTF-16 code
@@ -423,9 +381,11 @@ mod tests {
         let dir = temp();
         let path = dir.path().join("s");
         write_state(&path, MAGIC, 1, b"old").expect("write");
-        // A crash between create and rename leaves a temp file like this one behind.
-        fs::write(sibling(&path, ".tmp-4294967295-0"), b"garbage").expect("litter");
-        fs::write(temp_path(&path), b"garbage").expect("litter");
+        // A crash between create and rename leaves temp files like these behind (the second
+        // one named as this process would name its next one).
+        fs::write(dir.path().join(".s.tmp-4294967295-0"), b"garbage").expect("litter");
+        let ours = format!(".tmp-{}-", std::process::id());
+        fs::write(dir.path().join(format!(".s{ours}4000000000")), b"garbage").expect("litter");
         assert_eq!(
             read_state(&path, MAGIC, 1).expect("read").as_deref(),
             Some(&b"old"[..])
@@ -436,7 +396,6 @@ mod tests {
             Some(&b"new"[..])
         );
         // No temp file of ours is left after a successful write.
-        let ours = format!(".tmp-{}-", std::process::id());
         let left: Vec<_> = fs::read_dir(dir.path())
             .expect("list")
             .filter_map(Result::ok)
