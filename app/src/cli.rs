@@ -3,8 +3,11 @@
 //! Grammar (every option also takes the `--option=VALUE` form):
 //!
 //! ```text
-//! idlewild [--settings FILE] [COMMAND ...]
+//! idlewild [--settings FILE] [COMMAND ... | LAUNCH ...]
 //! ```
+//!
+//! A launch (`/s`, `/p HWND`, `--window`, `--window-id ID`, …, or nothing) is handed to
+//! [`crate::mode::parse_mode`], which owns that grammar.
 //!
 //! `--settings` is global: it may come before the command (the documented place) or among the
 //! command's own options, once. `-h`/`--help` anywhere in option position asks for help;
@@ -13,6 +16,7 @@
 //! setting keys and values are not, because the settings crate owns their tables and gives the
 //! better message.
 
+use crate::mode::{Launch, ModeError, Platform, is_mode_argument, parse_mode};
 use idlewild_protocol::WorkerKind;
 use idlewild_protocol::kind::UnknownKind;
 use std::collections::VecDeque;
@@ -24,8 +28,20 @@ pub const USAGE: &str = "\
 Idlewild: a photo screensaver.
 
 Usage:
-  idlewild [--settings FILE]             run the screensaver (windowed preview)
+  idlewild [--settings FILE] [LAUNCH ...] run the screensaver (windowed preview)
   idlewild [--settings FILE] COMMAND ...
+
+Launch (one way to run, plus sources):
+  --window [--size WxH]       a normal resizable preview window (the default)
+  --fullscreen                full screen on every monitor, exit on input
+  --window-id ID              draw into an existing X window (xscreensaver;
+                              XSCREENSAVER_WINDOW does the same)
+  --config                    the settings
+  /s, /p HWND, /p:HWND, /c, /c:HWND
+                              Windows .scr forms (no argument: settings)
+  --source PATH               photo folder instead of the configured ones
+                              (repeatable)
+  --metrics FILE              frame metrics as JSON lines
 
 Commands:
   settings get KEY            print one setting (KEY such as display.mode)
@@ -70,8 +86,9 @@ pub struct Cli {
 /// One command of the `idlewild` binary.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    /// No command: the screensaver in its windowed preview.
-    Run,
+    /// No command, or launch arguments (`/s`, `/p HWND`, `--window`, `--window-id ID`, …): the
+    /// screensaver, as [`crate::mode::parse_mode`] describes.
+    Run(Launch),
     /// `worker KIND --epoch N [--parent-pid PID]`: one long-lived worker process. The
     /// supervisor starts these; people rarely type it.
     Worker {
@@ -245,6 +262,9 @@ pub enum CliError {
     /// `worker KIND` named no worker kind.
     #[error(transparent)]
     BadWorkerKind(#[from] UnknownKind),
+    /// Launch arguments (`/s`, `--window`, …) that do not describe a launch.
+    #[error(transparent)]
+    Launch(#[from] ModeError),
 }
 
 impl CliError {
@@ -259,6 +279,7 @@ impl CliError {
             | Self::BadNumber { scope, .. }
             | Self::UnexpectedArgument { scope, .. } => *scope,
             Self::BadWorkerKind(_) => Scope::Worker,
+            Self::Launch(_) => Scope::Top,
         }
     }
 
@@ -278,18 +299,47 @@ impl CliError {
     }
 }
 
-/// Parses the arguments after the program name (`std::env::args().skip(1)`).
+/// Parses the arguments after the program name as on a non-Windows machine with no
+/// `XSCREENSAVER_WINDOW` (see [`parse_env`]).
 pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Cli, CliError> {
+    parse_env(args, None, Platform::Other)
+}
+
+/// Parses the arguments after the program name (`std::env::args().skip(1)`), given the value of
+/// `XSCREENSAVER_WINDOW` and the platform (which decide what no arguments mean).
+pub fn parse_env<I: IntoIterator<Item = String>>(
+    args: I,
+    xscreensaver_window: Option<&str>,
+    platform: Platform,
+) -> Result<Cli, CliError> {
     let mut args: VecDeque<String> = args.into_iter().collect();
     let mut settings = None;
     // Global options come first; the first plain word is the command.
     let name = loop {
         let Some(arg) = args.pop_front() else {
+            let launch = parse_mode(&[], xscreensaver_window, platform)?;
             return Ok(Cli {
                 settings,
-                command: Command::Run,
+                command: Command::Run(launch),
             });
         };
+        if is_mode_argument(&arg) {
+            // A launch: this and every later argument describe it, `--settings` aside.
+            args.push_front(arg);
+            let mut rest = Vec::new();
+            while let Some(arg) = args.pop_front() {
+                if option_name(&arg) == Some(SETTINGS) {
+                    take_settings(Scope::Top, &arg, &mut args, &mut settings)?;
+                } else {
+                    rest.push(arg);
+                }
+            }
+            let launch = parse_mode(&rest, xscreensaver_window, platform)?;
+            return Ok(Cli {
+                settings,
+                command: Command::Run(launch),
+            });
+        }
         match arg.as_str() {
             "-h" | "--help" => {
                 return Ok(Cli {

@@ -2,6 +2,8 @@
 //! end-to-end tests in `tests/` drive the same code.
 //!
 //! - [`cli`]: a pure parser from arguments to a [`cli::Command`].
+//! - [`mode`]: a pure parser from launch arguments (`/s`, `/p`, `--window-id`, …) to a
+//!   [`mode::Launch`].
 //! - [`images`]: the UI side of the image worker (configuration, one-request-at-a-time client).
 //! - [`supervisor`]: the worker supervisor (its own thread; the UI only polls it).
 //! - [`supervise`]: the headless `supervise` command.
@@ -10,5 +12,6 @@
 pub mod bench;
 pub mod cli;
 pub mod images;
+pub mod mode;
 pub mod supervise;
 pub mod supervisor;

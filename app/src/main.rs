@@ -2,12 +2,19 @@
 //! does the work: a worker role, the settings store, the supervisor, or a benchmark.
 
 use idlewild::cli::{self, BenchCommand, Command, SettingsCommand};
+use idlewild::mode::{Launch, Mode, Platform};
 use idlewild::{bench, supervise};
 use idlewild_settings::SettingsStore;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = match cli::parse(std::env::args().skip(1)) {
+    let xscreensaver_window = std::env::var("XSCREENSAVER_WINDOW").ok();
+    let parsed = cli::parse_env(
+        std::env::args().skip(1),
+        xscreensaver_window.as_deref(),
+        Platform::current(),
+    );
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             eprintln!("{}", e.report());
@@ -24,14 +31,8 @@ fn main() -> ExitCode {
         Command::Supervise {
             run_for,
             status_every,
-        } => supervise::run(cli.settings, run_for, status_every),
-        Command::Run => {
-            eprintln!(
-                "idlewild: the renderer is not built yet; running the worker supervisor headless \
-                 (Ctrl-C to stop)"
-            );
-            supervise::run(cli.settings, None, std::time::Duration::from_secs(5))
-        }
+        } => supervise::run(cli.settings, run_for, status_every, &[]),
+        Command::Run(launch) => run(cli.settings, launch),
         Command::Bench(BenchCommand::Shm { frames, items }) => bench::shm(frames, items),
         Command::Bench(BenchCommand::Images(options)) => bench::images::run(&options),
         Command::Help => {
@@ -73,6 +74,42 @@ fn run_worker(
         parent_pid,
     })?;
     Ok(())
+}
+
+/// The screensaver itself. Until the renderer and the settings dialog exist, the dialog modes
+/// say where the settings file is and how to change it, and every drawing mode runs the workers
+/// headless (the image worker walks the photos and prints a line per photo).
+fn run(settings: Option<std::path::PathBuf>, launch: Launch) -> anyhow::Result<()> {
+    if let Mode::Config { .. } = launch.mode {
+        let store = match &settings {
+            Some(p) => SettingsStore::new(p.clone()),
+            None => SettingsStore::at_default_location()?,
+        };
+        println!(
+            "Idlewild's settings dialog is not built yet. The settings live in\n  {}\n\
+             `idlewild settings list` shows every setting with its value and allowed values;\n\
+             `idlewild settings set KEY VALUE` changes one (comments in the file are kept), e.g.\n  \
+             idlewild settings set display.mode fit",
+            store.path().display()
+        );
+        return Ok(());
+    }
+    eprintln!(
+        "idlewild: the renderer is not built yet ({:?} asked for); running the workers headless \
+         (Ctrl-C to stop){}",
+        launch.mode,
+        if launch.metrics.is_some() {
+            "; --metrics is written once the renderer lands"
+        } else {
+            ""
+        }
+    );
+    supervise::run(
+        settings,
+        None,
+        std::time::Duration::from_secs(5),
+        &launch.sources,
+    )
 }
 
 fn settings(path: Option<std::path::PathBuf>, cmd: SettingsCommand) -> anyhow::Result<()> {

@@ -22,10 +22,12 @@ pub fn log_dir() -> Option<PathBuf> {
 }
 
 /// Runs the supervisor over the settings' workers for `run_for` (or until killed).
+/// `sources` (from `--source`) replaces the configured photo folders when not empty.
 pub fn run(
     settings: Option<PathBuf>,
     run_for: Option<Duration>,
     status_every: Duration,
+    sources: &[PathBuf],
 ) -> anyhow::Result<()> {
     let store = match settings {
         Some(p) => SettingsStore::new(p),
@@ -68,7 +70,7 @@ pub fn run(
         height: 1080,
     };
     let state_dir = default_state_dir().unwrap_or_else(std::env::temp_dir);
-    let mut images = ImageClient::new(image_config(s, &[display], &[], &state_dir));
+    let mut images = ImageClient::new(image_config(s, &[display], sources, &state_dir));
     let interval = Duration::from_secs(u64::from(s.display.interval_s));
     let mut next_photo = Instant::now();
     loop {

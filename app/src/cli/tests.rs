@@ -1,6 +1,7 @@
 //! Table tests of the command-line parser.
 use super::*;
-use Command::{Help, Run, Version};
+use crate::mode::{Launch, Mode};
+use Command::{Help, Version};
 use Scope::{Bench, Settings, Supervise, Top, Worker};
 use WorkerKind::{Fft, Image, Prep, Rss, Sim};
 
@@ -55,6 +56,14 @@ fn sup(run_for: Option<f64>, status_every: f64) -> Command {
         run_for,
         status_every: Duration::from_secs_f64(status_every),
     }
+}
+
+fn run(mode: Mode) -> Command {
+    Command::Run(Launch {
+        mode,
+        sources: Vec::new(),
+        metrics: None,
+    })
 }
 
 fn shm(frames: u32, items: u32) -> Command {
@@ -127,11 +136,17 @@ fn every_command_and_error() {
     #[rustfmt::skip]
     let cases: Vec<(&str, Outcome)> = vec![
         // No command: the screensaver, with or without a settings file.
-        ("", ok(Run)),
-        ("--settings a.toml", with("a.toml", Run)),
-        ("--settings=a.toml", with("a.toml", Run)),
-        ("--settings=odd=name.toml", with("odd=name.toml", Run)),
-        ("--settings -dash.toml", with("-dash.toml", Run)),
+        ("", ok(run(Mode::Window { size: None }))),
+        ("--settings a.toml", with("a.toml", run(Mode::Window { size: None }))),
+        ("--settings=a.toml", with("a.toml", run(Mode::Window { size: None }))),
+        ("--settings=odd=name.toml", with("odd=name.toml", run(Mode::Window { size: None }))),
+        ("--settings -dash.toml", with("-dash.toml", run(Mode::Window { size: None }))),
+        // Launch arguments (every form is in mode/tests.rs); --settings may come anywhere.
+        ("/s", ok(run(Mode::Fullscreen))),
+        ("--settings a.toml /p 42", with("a.toml", run(Mode::WindowsPreview { parent: 42 }))),
+        ("--window --settings a.toml --size 800x600", with("a.toml", run(Mode::Window { size: Some((800, 600)) }))),
+        ("--window-id 0x10 --settings", no_value(Top, SETTINGS)),
+        ("--fullscreen --window", Err(CliError::Launch(crate::mode::ModeError::Conflict("--fullscreen", "--window")))),
         // Help wherever it is asked for; version before the command.
         ("--help", ok(Help)),
         ("-h", ok(Help)),
