@@ -1,0 +1,49 @@
+//! The renderer's error type: everything that can go wrong between a caller's bytes or a GPU
+//! adapter and a finished frame.
+
+/// Errors from creating a renderer, uploading images or reading frames back.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// No wgpu adapter at all could be created (no GPU driver, no software rasteriser).
+    #[error("no wgpu adapter available: {0}")]
+    NoAdapter(String),
+    /// The adapter refused to create a device, or the device reported an error.
+    #[error("wgpu device error: {0}")]
+    Device(String),
+    /// A shader or pipeline failed validation for the requested target format.
+    #[error("could not build the pipeline for transition `{transition}`: {message}")]
+    Pipeline {
+        /// Registry key of the transition whose pipeline failed.
+        transition: &'static str,
+        /// The validation message wgpu reported.
+        message: String,
+    },
+    /// An image buffer does not hold exactly `width * height * 4` bytes, or has a zero side.
+    #[error("bad RGBA8 image: {width}x{height} needs {expected} bytes, got {len}")]
+    BadImage {
+        /// Width the caller claimed.
+        width: u32,
+        /// Height the caller claimed.
+        height: u32,
+        /// Bytes the caller passed.
+        len: usize,
+        /// Bytes a `width` x `height` RGBA8 image needs (0 when that overflows or a side is 0).
+        expected: usize,
+    },
+    /// An image is larger than the device's maximum 2D texture size.
+    #[error("image {width}x{height} exceeds the device's maximum texture side of {max}")]
+    ImageTooLarge {
+        /// Width the caller asked for.
+        width: u32,
+        /// Height the caller asked for.
+        height: u32,
+        /// The device's `max_texture_dimension_2d`.
+        max: u32,
+    },
+    /// Read-back only supports formats with four bytes per pixel.
+    #[error("texture format {0:?} cannot be read back as 4-byte pixels")]
+    UnsupportedFormat(wgpu::TextureFormat),
+    /// Mapping the read-back buffer or waiting for the GPU failed.
+    #[error("reading the frame back failed: {0}")]
+    Readback(String),
+}
