@@ -55,6 +55,9 @@ Commands:
   bench shm [--frames N] [--items N]
                               benchmark shared-memory transfer
                               (defaults: 60 frames, 20000 stream items)
+  snapshot --from A --to B --out F.png [--transition ID] [--progress P]
+           [--size WxH]       render one frame of a transition offscreen
+                              (defaults: crossfade, 0.5, 1920x1080)
   bench images [--source DIR] [--rounds N] [--files N] [--seconds N]
                               benchmark decode + prescale against the naive
                               image-crate path and vipsthumbnail, and the
@@ -110,6 +113,8 @@ pub enum Command {
     },
     /// `bench ...`: a built-in benchmark.
     Bench(BenchCommand),
+    /// `snapshot ...`: render one frame of a transition offscreen into a PNG.
+    Snapshot(SnapshotCommand),
     /// `help`, `-h` or `--help`: print [`USAGE`].
     Help,
     /// `-V` or `--version`: print the version.
@@ -164,6 +169,8 @@ pub enum Scope {
     Supervise,
     /// `bench`.
     Bench,
+    /// `snapshot`.
+    Snapshot,
 }
 
 impl Scope {
@@ -178,6 +185,10 @@ impl Scope {
             Self::Supervise => {
                 Some("usage: idlewild supervise [--for SECONDS] [--status-every SECONDS]")
             }
+            Self::Snapshot => Some(
+                "usage: idlewild snapshot --from A --to B --out F.png [--transition ID]\n       \
+                 \x20                      [--progress P] [--size WxH]",
+            ),
             Self::Bench => Some(
                 "usage: idlewild bench shm [--frames N] [--items N]\n       \
                  idlewild bench images [--source DIR] [--rounds N] [--files N]\n       \
@@ -191,7 +202,7 @@ impl Scope {
         match self {
             Self::Settings => "settings ",
             Self::Bench => "bench ",
-            Self::Top | Self::Worker | Self::Supervise => "",
+            Self::Top | Self::Worker | Self::Supervise | Self::Snapshot => "",
         }
     }
 }
@@ -379,6 +390,19 @@ pub fn parse_env<I: IntoIterator<Item = String>>(
             Scope::Supervise,
             args,
             &[FOR, STATUS_EVERY],
+            &mut settings,
+        )?)?,
+        "snapshot" => snapshot::parse(split(
+            Scope::Snapshot,
+            args,
+            &[
+                snapshot::TRANSITION,
+                snapshot::PROGRESS,
+                snapshot::FROM,
+                snapshot::TO,
+                snapshot::SIZE,
+                snapshot::OUT,
+            ],
             &mut settings,
         )?)?,
         "bench" => bench(split(
@@ -721,6 +745,9 @@ fn seconds(scope: Scope, option: &'static str, text: &str) -> Result<Duration, C
         _ => Err(bad()),
     }
 }
+
+mod snapshot;
+pub use snapshot::{Progress, SnapshotCommand};
 
 #[cfg(test)]
 mod tests;

@@ -2,6 +2,7 @@
 //! end-to-end tests in `tests/` drive the same code.
 //!
 //! - [`cli`]: a pure parser from arguments to a [`cli::Command`].
+//! - [`snapshot`]: the `snapshot` command (one transition frame offscreen into a PNG).
 //! - [`mode`]: a pure parser from launch arguments (`/s`, `/p`, `--window-id`, …) to a
 //!   [`mode::Launch`].
 //! - [`images`]: the UI side of the image worker (configuration, one-request-at-a-time client).
@@ -13,5 +14,6 @@ pub mod bench;
 pub mod cli;
 pub mod images;
 pub mod mode;
+pub mod snapshot;
 pub mod supervise;
 pub mod supervisor;

@@ -35,6 +35,7 @@ fn main() -> ExitCode {
         Command::Run(launch) => run(cli.settings, launch),
         Command::Bench(BenchCommand::Shm { frames, items }) => bench::shm(frames, items),
         Command::Bench(BenchCommand::Images(options)) => bench::images::run(&options),
+        Command::Snapshot(cmd) => idlewild::snapshot::run(&cmd),
         Command::Help => {
             println!("{}", cli::USAGE);
             Ok(())

@@ -18,5 +18,6 @@ pub mod renderer;
 pub use error::RenderError;
 pub use registry::{OptionDesc, TransitionDesc, TransitionId};
 pub use renderer::{FrameState, Renderer, Slot};
-/// Re-exported so hosts and tests can name the adapter description without depending on wgpu.
-pub use wgpu::AdapterInfo;
+/// Re-exported so hosts and tests can name the adapter description and target formats without
+/// depending on wgpu themselves.
+pub use wgpu::{AdapterInfo, TextureFormat};

@@ -2,7 +2,7 @@
 use super::*;
 use crate::mode::{Launch, Mode};
 use Command::{Help, Version};
-use Scope::{Bench, Settings, Supervise, Top, Worker};
+use Scope::{Bench, Settings, Snapshot, Supervise, Top, Worker};
 use WorkerKind::{Fft, Image, Prep, Rss, Sim};
 
 /// Splits a test's command line on single spaces (no case needs a space inside a word).
@@ -66,6 +66,17 @@ fn run(mode: Mode) -> Command {
     })
 }
 
+fn snap(transition: &str, progress: f32, size: (u32, u32)) -> Command {
+    Command::Snapshot(SnapshotCommand {
+        transition: transition.to_owned(),
+        progress: snapshot::Progress::new(progress).expect("in range"),
+        from: PathBuf::from("a"),
+        to: PathBuf::from("b"),
+        size,
+        out: PathBuf::from("f.png"),
+    })
+}
+
 fn shm(frames: u32, items: u32) -> Command {
     Command::Bench(BenchCommand::Shm { frames, items })
 }
@@ -110,6 +121,8 @@ fn bad(scope: Scope, option: &'static str, value: &str) -> Outcome {
         EPOCH => "a whole number",
         PARENT_PID => "a process id above 0",
         FOR | STATUS_EVERY => "a number of seconds above 0, such as 5 or 0.5",
+        snapshot::PROGRESS => "a number from 0 to 1, such as 0.5",
+        snapshot::SIZE => "WxH, such as 1280x720",
         _ => "a whole number above 0",
     };
     Err(CliError::BadNumber {
@@ -235,6 +248,14 @@ fn every_command_and_error() {
         ("settings set", missing(Settings, "the setting's KEY")),
         ("settings set display.mode", missing(Settings, "the new VALUE")),
         ("bench", missing(Bench, "a benchmark (shm or images)")),
+        ("snapshot --from a --to b --out f.png", ok(snap("crossfade", 0.5, (1920, 1080)))),
+        ("snapshot --from=a --to b --out f.png --transition x --progress 1 --size 64x48", ok(snap("x", 1.0, (64, 48)))),
+        ("snapshot --to b --out f.png", missing(Snapshot, "the --from photo")),
+        ("snapshot --from a --to b", missing(Snapshot, "the --out file")),
+        ("snapshot --from a --to b --out f --progress 2", bad(Snapshot, snapshot::PROGRESS, "2")),
+        ("snapshot --from a --to b --out f --progress NaN", bad(Snapshot, snapshot::PROGRESS, "NaN")),
+        ("snapshot --from a --to b --out f --size 0x4", bad(Snapshot, snapshot::SIZE, "0x4")),
+        ("snapshot --from a --to b --out f extra", extra(Snapshot, "extra")),
         ("bench images", ok(images("/usr/share/backgrounds", 3, 10_000, 20))),
         ("bench images --source /p --rounds 1 --files 50 --seconds 2", ok(images("/p", 1, 50, 2))),
         ("bench images --frames 3", unknown_opt(Bench, "--frames")),
@@ -383,7 +404,7 @@ fn usage_lists_everything_and_fits_a_terminal() {
             "too wide for a terminal: {line:?}"
         );
     }
-    for scope in [Worker, Settings, Supervise, Bench] {
+    for scope in [Worker, Settings, Supervise, Bench, Snapshot] {
         let line = scope.usage().expect("every command has a usage line");
         assert!(
             line.starts_with("usage: idlewild ") && line.lines().all(|l| l.chars().count() <= 80),

@@ -1,0 +1,71 @@
+//! `idlewild snapshot`: one frame of a transition rendered offscreen into a PNG. The photos go
+//! through the image worker's own path (`prepare_file`: decode, orient, fill-scale to the
+//! size), the frame through the real renderer on whatever adapter wgpu finds (lavapipe on a
+//! machine without a GPU). A tool command: it is not the UI process, which never decodes.
+
+use crate::cli::SnapshotCommand;
+use anyhow::{Context, bail};
+use idlewild_image::prepare::prepare_file;
+use idlewild_protocol::message::image::{ImageLimits, ScaleOptions};
+use idlewild_renderer::{
+    FrameState, Renderer, Slot, TextureFormat, TransitionId, offscreen, registry,
+};
+use std::fs::File;
+use std::io::BufWriter;
+
+/// Renders the frame and writes the PNG.
+pub fn run(cmd: &SnapshotCommand) -> anyhow::Result<()> {
+    let Some(transition) = TransitionId::from_key(&cmd.transition) else {
+        let known: Vec<&str> = registry::TRANSITIONS.iter().map(|t| t.key).collect();
+        bail!(
+            "unknown transition \"{}\"; known: {}",
+            cmd.transition,
+            known.join(", ")
+        );
+    };
+    let (width, height) = cmd.size;
+    let prepare = |path: &std::path::Path| {
+        let mut out = Vec::new();
+        prepare_file(
+            path,
+            cmd.size,
+            &ScaleOptions::default(),
+            &ImageLimits::default(),
+            None,
+            &mut out,
+        )
+        .with_context(|| format!("cannot use {} as a photo", path.display()))?;
+        anyhow::Ok(out)
+    };
+    let (from, to) = (prepare(&cmd.from)?, prepare(&cmd.to)?);
+    let (device, queue, info) = offscreen::device()?;
+    tracing::info!(adapter = %info.name, backend = ?info.backend, "snapshot adapter");
+    // A plain (non-sRGB) target: the PNG holds the frame's bytes as the renderer made them.
+    let mut renderer = Renderer::new(&device, &queue, TextureFormat::Rgba8Unorm, cmd.size)?;
+    renderer.set_image(&queue, Slot::Current, &from, width, height)?;
+    renderer.set_image(&queue, Slot::Next, &to, width, height)?;
+    renderer.update(&FrameState {
+        transition,
+        progress: cmd.progress.get(),
+        seed: 0,
+    });
+    let rgba = offscreen::render_to_rgba(&mut renderer, &device, &queue, cmd.size)?;
+    let file =
+        File::create(&cmd.out).with_context(|| format!("cannot create {}", cmd.out.display()))?;
+    let mut encoder = png::Encoder::new(BufWriter::new(file), width, height);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(&rgba)?;
+    writer.finish()?;
+    println!(
+        "{} at {} ({}x{}) on {} -> {}",
+        cmd.transition,
+        cmd.progress.get(),
+        width,
+        height,
+        info.name,
+        cmd.out.display()
+    );
+    Ok(())
+}

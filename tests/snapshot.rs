@@ -1,0 +1,73 @@
+//! `idlewild snapshot` through the real binary: real photos prepared by the image worker's path,
+//! the real renderer on whatever adapter exists (lavapipe here), a PNG on disk.
+
+use idlewild_image::prepare::prepare_file;
+use idlewild_protocol::message::image::{ImageLimits, ScaleOptions};
+use std::path::Path;
+use std::process::Command;
+
+const A: &str = "/usr/share/backgrounds/mate/nature/Garden.jpg";
+const B: &str = "/usr/share/backgrounds/mate/nature/Aqua.jpg";
+const SIZE: (u32, u32) = (160, 90);
+
+/// Runs the snapshot; `None` (after a loud message) when this machine has no adapter.
+fn snapshot(progress: &str, out: &Path) -> Option<Vec<u8>> {
+    let output = Command::new(env!("CARGO_BIN_EXE_idlewild"))
+        .args(["snapshot", "--from", A, "--to", B, "--progress", progress])
+        .args(["--size", &format!("{}x{}", SIZE.0, SIZE.1), "--out"])
+        .arg(out)
+        .output()
+        .expect("run idlewild");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() && stderr.contains("adapter") {
+        eprintln!("SKIPPED: no wgpu adapter ({stderr}); install mesa-vulkan-drivers");
+        return None;
+    }
+    assert!(output.status.success(), "snapshot failed: {stderr}");
+    let png = image::open(out).expect("a PNG").to_rgba8();
+    assert_eq!(png.dimensions(), SIZE);
+    Some(png.into_raw())
+}
+
+fn prepared(path: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    prepare_file(
+        Path::new(path),
+        SIZE,
+        &ScaleOptions::default(),
+        &ImageLimits::default(),
+        None,
+        &mut out,
+    )
+    .expect("prepare");
+    out
+}
+
+#[test]
+fn snapshot_renders_the_transition_between_the_prepared_photos() {
+    if !Path::new(A).exists() || !Path::new(B).exists() {
+        eprintln!("SKIPPED: {A} or {B} missing; install mate-backgrounds (scripts/test.sh does)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("frame.png");
+    let (a, b) = (prepared(A), prepared(B));
+    assert_ne!(a, b);
+    let Some(start) = snapshot("0", &out) else {
+        return;
+    };
+    assert!(start == a, "progress 0 is exactly the first photo's frame");
+    let end = snapshot("1", &out).expect("adapter");
+    assert!(end == b, "progress 1 is exactly the second photo's frame");
+    let mid = snapshot("0.5", &out).expect("adapter");
+    let worst = mid
+        .iter()
+        .zip(a.iter().zip(&b))
+        .map(|(m, (x, y))| (i32::from(*m) - (i32::from(*x) + i32::from(*y)) / 2).abs())
+        .max()
+        .unwrap_or(0);
+    assert!(
+        worst <= 1,
+        "crossfade at 0.5 is the average (worst {worst})"
+    );
+}
