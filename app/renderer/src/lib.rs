@@ -6,15 +6,19 @@
 //! its own command encoder and view. Transitions are rows of [`registry::TRANSITIONS`], each with
 //! one WGSL file in the workspace's `shaders/` folder.
 //!
+//! [`easing`] turns a transition's linear time into its progress (pure, table-tested).
+//!
 //! **Boundary:** this crate knows nothing of windows, surfaces, files or worker processes: it has
 //! no winit, no file I/O (shaders are embedded at compile time) and no IPC. Pixels arrive as byte
 //! slices, which later will be the shared-memory slots the image worker fills.
 
+pub mod easing;
 pub mod error;
 pub mod offscreen;
 pub mod registry;
 pub mod renderer;
 
+pub use easing::Easing;
 pub use error::RenderError;
 pub use registry::{OptionDesc, TransitionDesc, TransitionId};
 pub use renderer::{FrameState, Renderer, Slot};
