@@ -122,6 +122,17 @@ fn max_diff(a: &[u8], b: &[u8]) -> (u8, (u32, u32)) {
     worst
 }
 
+/// A renderer on a plain (non-sRGB) W×H target, where frames come back byte for byte.
+fn plain_renderer(gpu: &Gpu) -> Renderer {
+    Renderer::new(
+        &gpu.device,
+        &gpu.queue,
+        wgpu::TextureFormat::Rgba8Unorm,
+        (W, H),
+    )
+    .expect("renderer builds")
+}
+
 #[test]
 fn end_points_reproduce_the_inputs_exactly() {
     let Some(gpu) = gpu() else { return };
@@ -208,13 +219,7 @@ fn crossfade_midpoint_matches_the_golden_png() {
 #[test]
 fn starts_black_and_stretches_frames_of_another_size() {
     let Some(gpu) = gpu() else { return };
-    let mut renderer = Renderer::new(
-        &gpu.device,
-        &gpu.queue,
-        wgpu::TextureFormat::Rgba8Unorm,
-        (W, H),
-    )
-    .expect("renderer builds");
+    let mut renderer = plain_renderer(gpu);
     // Before any upload the host sees black, not uninitialised memory.
     let black: Vec<u8> = pixels(|_, _| [0, 0, 0, 255]);
     assert!(
@@ -252,13 +257,7 @@ fn starts_black_and_stretches_frames_of_another_size() {
 #[test]
 fn set_image_refuses_malformed_buffers() {
     let Some(gpu) = gpu() else { return };
-    let mut renderer = Renderer::new(
-        &gpu.device,
-        &gpu.queue,
-        wgpu::TextureFormat::Rgba8Unorm,
-        (W, H),
-    )
-    .expect("renderer builds");
+    let mut renderer = plain_renderer(gpu);
     let image = old_image();
     let short = &image[..image.len() - 1];
     for (bytes, width, height) in [

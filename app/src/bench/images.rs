@@ -12,7 +12,10 @@
 use anyhow::{Context, bail};
 use idlewild_image::baseline::naive_fill;
 use idlewild_image::prepare::prepare_file;
+use idlewild_image::scan::{ScanEvent, ScanOptions, scan};
+use idlewild_image::sources::ExtensionSet;
 use idlewild_protocol::message::image::{ImageLimits, ScaleOptions};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -32,27 +35,22 @@ pub struct Options {
     pub seconds: u32,
 }
 
-fn photos(dir: &Path) -> Vec<PathBuf> {
+/// The JPEGs and PNGs under `dir`, found by the image worker's own scanner.
+fn photos(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let options = ScanOptions {
+        roots: vec![dir.to_path_buf()],
+        extensions: ExtensionSet::new(&["jpg".into(), "png".into()])?,
+        follow_symlinks: false,
+    };
     let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("jpg") || e.eq_ignore_ascii_case("png"))
-            {
-                out.push(path);
-            }
+    scan(&options, None, &mut |event| {
+        if let ScanEvent::Batch(paths) = event {
+            out.extend(paths);
         }
-    }
+        ControlFlow::Continue(())
+    });
     out.sort();
-    out
+    Ok(out)
 }
 
 fn is_jpeg(p: &Path) -> bool {
@@ -77,7 +75,7 @@ fn vipsthumbnail() -> Option<PathBuf> {
 
 /// Runs both parts and prints the tables.
 pub fn run(opts: &Options) -> anyhow::Result<()> {
-    let all = photos(&opts.source);
+    let all = photos(&opts.source)?;
     if all.is_empty() {
         bail!(
             "no photos in {} (install Debian's mate-backgrounds, or pass --source DIR)",
