@@ -8,7 +8,9 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/scripts/deps.sh"
 
 ensure_cargo
-ensure_packages "${BUILD_PACKAGES[@]}"
+# libvulkan1 + mesa-vulkan-drivers: wgpu's Vulkan loader, and a software renderer (lavapipe) for
+# machines whose GPU has no Vulkan driver.
+ensure_packages "${BUILD_PACKAGES[@]}" libvulkan1 mesa-vulkan-drivers
 
 # No `cd`: relative paths in the arguments (such as --settings FILE) stay relative to the caller.
 exec cargo run --release --manifest-path "$root/Cargo.toml" -p idlewild -- "$@"

@@ -160,6 +160,7 @@ impl Harness {
                             })
                             .expect("the announced frame reads cleanly")
                             .expect("the announced frame is in the slot");
+                        self.client.release(&self.sup);
                         answer = Some(Answer::Frame(info, pixels));
                     }
                     ImageEvent::Worker(ImageResponse::NoImages { message, .. }) => {
@@ -168,7 +169,7 @@ impl Harness {
                     ImageEvent::Worker(ImageResponse::Skipped { source, reason }) => {
                         self.skipped.push((source, reason));
                     }
-                    ImageEvent::Failed(message) => panic!("request failed: {message}"),
+                    ImageEvent::Failed { message, .. } => panic!("request failed: {message}"),
                     ImageEvent::Worker(_) => {}
                 }
             }

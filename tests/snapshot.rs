@@ -10,10 +10,16 @@ const A: &str = "/usr/share/backgrounds/mate/nature/Garden.jpg";
 const B: &str = "/usr/share/backgrounds/mate/nature/Aqua.jpg";
 const SIZE: (u32, u32) = (160, 90);
 
-/// Runs the snapshot; `None` (after a loud message) when this machine has no adapter.
+/// Runs a crossfade snapshot; `None` (after a loud message) when this machine has no adapter.
 fn snapshot(progress: &str, out: &Path) -> Option<Vec<u8>> {
+    snapshot_of("crossfade", progress, out)
+}
+
+/// Runs the snapshot of `transition` (default options, seed 0).
+fn snapshot_of(transition: &str, progress: &str, out: &Path) -> Option<Vec<u8>> {
     let output = Command::new(env!("CARGO_BIN_EXE_idlewild"))
         .args(["snapshot", "--from", A, "--to", B, "--progress", progress])
+        .args(["--transition", transition])
         .args(["--size", &format!("{}x{}", SIZE.0, SIZE.1), "--out"])
         .arg(out)
         .output()
@@ -69,5 +75,77 @@ fn snapshot_renders_the_transition_between_the_prepared_photos() {
     assert!(
         worst <= 1,
         "crossfade at 0.5 is the average (worst {worst})"
+    );
+}
+
+/// The frame of a half-way slide in each of the four directions (left, right, up, down):
+/// `a` pushed out by `b`, both moved by half the frame.
+fn half_slides(a: &[u8], b: &[u8]) -> [Vec<u8>; 4] {
+    let (w, h) = SIZE;
+    let at = |image: &[u8], x: u32, y: u32| {
+        let i = ((y * w + x) * 4) as usize;
+        image[i..i + 4].to_vec()
+    };
+    let frame = |f: &dyn Fn(u32, u32) -> Vec<u8>| -> Vec<u8> {
+        (0..h)
+            .flat_map(|y| (0..w).flat_map(move |x| f(x, y)))
+            .collect()
+    };
+    let (dx, dy) = (w / 2, h.div_ceil(2));
+    [
+        frame(&|x, y| {
+            if x < w - dx {
+                at(a, x + dx, y)
+            } else {
+                at(b, x + dx - w, y)
+            }
+        }),
+        frame(&|x, y| {
+            if x >= dx {
+                at(a, x - dx, y)
+            } else {
+                at(b, x + w - dx, y)
+            }
+        }),
+        frame(&|x, y| {
+            if y < h - dy {
+                at(a, x, y + dy)
+            } else {
+                at(b, x, y + dy - h)
+            }
+        }),
+        frame(&|x, y| {
+            if y >= dy {
+                at(a, x, y - dy)
+            } else {
+                at(b, x, y + h - dy)
+            }
+        }),
+    ]
+}
+
+#[test]
+fn snapshot_renders_a_slide_with_its_default_options() {
+    if !Path::new(A).exists() || !Path::new(B).exists() {
+        eprintln!("SKIPPED: {A} or {B} missing; install mate-backgrounds (scripts/test.sh does)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("slide.png");
+    let (a, b) = (prepared(A), prepared(B));
+    let Some(start) = snapshot_of("slide", "0", &out) else {
+        return;
+    };
+    assert!(start == a, "progress 0 is exactly the first photo's frame");
+    assert!(
+        snapshot_of("slide", "1", &out).expect("adapter") == b,
+        "progress 1 is exactly the second photo's frame"
+    );
+    // The default direction is picked from the seed (0 for a snapshot): whichever it is, half way
+    // shows exact halves of both photos, moved by whole pixels.
+    let mid = snapshot_of("slide", "0.5", &out).expect("adapter");
+    assert!(
+        half_slides(&a, &b).contains(&mid),
+        "slide at 0.5 is not half of each photo"
     );
 }

@@ -9,6 +9,7 @@
 //!    case: no encoding).
 //! 3. Stream ring publish → read latency for 256 floats from a real worker, the reader polling.
 
+pub mod frames;
 pub mod images;
 #[cfg(target_os = "linux")]
 mod worker_rss;

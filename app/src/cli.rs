@@ -64,6 +64,12 @@ Commands:
                               image worker's peak memory (defaults:
                               /usr/share/backgrounds, 3 rounds, 10000 files,
                               20 s)
+  bench frames [--source DIR] [--seconds N] [--size WxH]
+                              render-loop frame times offscreen with the
+                              image worker idle, with a worker decoding
+                              non-stop, and with decoding on the render
+                              thread (defaults: /usr/share/backgrounds,
+                              60 s per scenario, 1920x1080)
   worker KIND --epoch N [--parent-pid PID]
                               one worker process, started by the supervisor;
                               KIND is image, rss, fft, prep or sim
@@ -154,6 +160,8 @@ pub enum BenchCommand {
     },
     /// `bench images [--source DIR] [--rounds N] [--files N] [--seconds N]`.
     Images(crate::bench::images::Options),
+    /// `bench frames [--source DIR] [--seconds N] [--size WxH]`.
+    Frames(crate::bench::frames::Options),
 }
 
 /// Which command an error arose in, so the hint can show that command's usage line.
@@ -192,7 +200,8 @@ impl Scope {
             Self::Bench => Some(
                 "usage: idlewild bench shm [--frames N] [--items N]\n       \
                  idlewild bench images [--source DIR] [--rounds N] [--files N]\n       \
-                 \x20                     [--seconds N]",
+                 \x20                     [--seconds N]\n       \
+                 idlewild bench frames [--source DIR] [--seconds N] [--size WxH]",
             ),
         }
     }
@@ -408,7 +417,7 @@ pub fn parse_env<I: IntoIterator<Item = String>>(
         "bench" => bench(split(
             Scope::Bench,
             args,
-            &[FRAMES, ITEMS, SOURCE, ROUNDS, FILES, SECONDS],
+            &[FRAMES, ITEMS, SOURCE, ROUNDS, FILES, SECONDS, SIZE],
             &mut settings,
         )?)?,
         _ => {
@@ -432,6 +441,8 @@ const SOURCE: &str = "--source";
 const ROUNDS: &str = "--rounds";
 const FILES: &str = "--files";
 const SECONDS: &str = "--seconds";
+/// `bench frames --size`: the same option, and the same check, as `snapshot --size`.
+const SIZE: &str = snapshot::SIZE;
 
 /// A command's arguments after the command word, sorted into plain words and option values.
 struct Split {
@@ -660,11 +671,12 @@ fn bench(split: Split) -> Result<Command, CliError> {
     let mut words = split.positionals.iter().cloned();
     let what = words.next().ok_or(CliError::Missing {
         scope: SCOPE,
-        what: "a benchmark (shm or images)",
+        what: "a benchmark (shm, images or frames)",
     })?;
     let (own, foreign): (&[&'static str], &[&'static str]) = match what.as_str() {
-        "shm" => (&[FRAMES, ITEMS], &[SOURCE, ROUNDS, FILES, SECONDS]),
-        "images" => (&[SOURCE, ROUNDS, FILES, SECONDS], &[FRAMES, ITEMS]),
+        "shm" => (&[FRAMES, ITEMS], &[SOURCE, ROUNDS, FILES, SECONDS, SIZE]),
+        "images" => (&[SOURCE, ROUNDS, FILES, SECONDS], &[FRAMES, ITEMS, SIZE]),
+        "frames" => (&[SOURCE, SECONDS, SIZE], &[FRAMES, ITEMS, ROUNDS, FILES]),
         _ => {
             return Err(CliError::UnknownCommand {
                 scope: SCOPE,
@@ -681,20 +693,42 @@ fn bench(split: Split) -> Result<Command, CliError> {
         Some(text) => positive::<u32>(SCOPE, option, text, "a whole number above 0"),
         None => Ok(default),
     };
+    let source = split
+        .get(SOURCE)
+        .map_or_else(|| PathBuf::from("/usr/share/backgrounds"), PathBuf::from);
     Ok(Command::Bench(match what.as_str() {
         "shm" => BenchCommand::Shm {
             frames: count(FRAMES, 60)?,
             items: count(ITEMS, 20_000)?,
         },
+        "frames" => BenchCommand::Frames(crate::bench::frames::Options {
+            source,
+            seconds: count(SECONDS, 60)?,
+            size: match split.get(SIZE) {
+                Some(text) => size(SCOPE, SIZE, text)?,
+                None => (1920, 1080),
+            },
+        }),
         _ => BenchCommand::Images(crate::bench::images::Options {
-            source: split
-                .get(SOURCE)
-                .map_or_else(|| PathBuf::from("/usr/share/backgrounds"), PathBuf::from),
+            source,
             rounds: count(ROUNDS, 3)?,
             files: count(FILES, 10_000)?,
             seconds: count(SECONDS, 20)?,
         }),
     }))
+}
+
+/// `WxH` with both sides from 1 to 16384, as `snapshot --size` takes it.
+fn size(scope: Scope, option: &'static str, text: &str) -> Result<(u32, u32), CliError> {
+    let side = |s: &str| s.parse::<u32>().ok().filter(|v| (1..=16_384).contains(v));
+    text.split_once(['x', 'X'])
+        .and_then(|(w, h)| Some((side(w)?, side(h)?)))
+        .ok_or_else(|| CliError::BadNumber {
+            scope,
+            option,
+            value: text.to_owned(),
+            expected: "WxH, such as 1280x720",
+        })
 }
 
 fn number<T: std::str::FromStr>(

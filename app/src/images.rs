@@ -88,8 +88,13 @@ pub enum ImageEvent {
     /// Anything else the worker said: `NoImages` (show its message instead of a photo),
     /// `Skipped`, `Scan` progress, `Status`.
     Worker(ImageResponse),
-    /// The worker refused a request.
-    Failed(String),
+    /// The worker refused a request (for `display`, when it answered a frame request).
+    Failed {
+        /// The display whose request failed, if it was a frame request.
+        display: Option<u32>,
+        /// The worker's words.
+        message: String,
+    },
 }
 
 #[derive(Clone, Copy)]
@@ -99,8 +104,10 @@ struct Outstanding {
     dir: Direction,
 }
 
-/// Drives the image worker from the UI: one frame request in flight at a time (the frames
-/// region is latest-wins, so a second answer could replace the first before it is read).
+/// Drives the image worker from the UI: one frame request in flight at a time, and none while
+/// the caller still reads an announced frame (the frames region is latest-wins, so a second
+/// answer could replace the first before it is read). Callers that read a frame at once call
+/// [`ImageClient::release`] right after.
 pub struct ImageClient {
     config: ImageConfig,
     reader: Option<FrameReader>,
@@ -108,6 +115,8 @@ pub struct ImageClient {
     configured: bool,
     queue: VecDeque<(u32, Direction)>,
     outstanding: Option<Outstanding>,
+    /// A frame was announced and the caller still reads it (see [`ImageClient::release`]).
+    holding: bool,
 }
 
 impl ImageClient {
@@ -120,6 +129,7 @@ impl ImageClient {
             configured: false,
             queue: VecDeque::new(),
             outstanding: None,
+            holding: false,
         }
     }
 
@@ -145,6 +155,15 @@ impl ImageClient {
     pub fn detach(&mut self) {
         self.reader = None;
         self.configured = false;
+        self.holding = false;
+    }
+
+    /// The caller is done with the last announced frame: the next request may go out (its
+    /// answer would replace the frame in shared memory). Until then the queue waits, so a frame
+    /// can be read in parts over several render frames with [`ImageClient::read_frame_again`].
+    pub fn release(&mut self, supervisor: &Supervisor) {
+        self.holding = false;
+        let _ = self.pump(supervisor);
     }
 
     /// Asks for a frame for `display` (queued behind the one in flight, if any).
@@ -172,7 +191,7 @@ impl ImageClient {
     }
 
     fn pump(&mut self, supervisor: &Supervisor) -> Result<(), RequestError> {
-        if self.outstanding.is_some() || !self.configured {
+        if self.outstanding.is_some() || !self.configured || self.holding {
             return Ok(());
         }
         let Some((display, dir)) = self.queue.pop_front() else {
@@ -214,6 +233,7 @@ impl ImageClient {
                 FromWorker::Image(ImageResponse::Configured) => self.configured = true,
                 FromWorker::Image(ImageResponse::Frame { info, .. }) if answers_outstanding => {
                     self.outstanding = None;
+                    self.holding = true;
                     events.push(ImageEvent::Frame(info));
                 }
                 // The answer to a request of a process that was replaced: its frame is not in
@@ -226,10 +246,12 @@ impl ImageClient {
                     events.push(ImageEvent::Worker(response));
                 }
                 FromWorker::Error { message } => {
-                    if answers_outstanding {
-                        self.outstanding = None;
-                    }
-                    events.push(ImageEvent::Failed(message));
+                    let display = if answers_outstanding {
+                        self.outstanding.take().map(|o| o.display)
+                    } else {
+                        None
+                    };
+                    events.push(ImageEvent::Failed { display, message });
                 }
                 _ => {}
             }
@@ -250,6 +272,18 @@ impl ImageClient {
             return Ok(None);
         };
         Ok(reader.read_latest(f)?.map(|(_, r)| r))
+    }
+
+    /// Reads the frame [`ImageClient::read_frame`] took once more (for an upload in parts);
+    /// `Err`: throw away what `f` produced.
+    pub fn read_frame_again<R>(
+        &self,
+        f: impl FnOnce(&SlotMeta, &[u8]) -> R,
+    ) -> Result<Option<R>, ReadError> {
+        let Some(reader) = self.reader.as_ref() else {
+            return Ok(None);
+        };
+        reader.read_again(f)
     }
 }
 

@@ -14,6 +14,7 @@ pub mod bench;
 pub mod cli;
 pub mod images;
 pub mod mode;
+pub mod shell;
 pub mod snapshot;
 pub mod supervise;
 pub mod supervisor;

@@ -35,6 +35,7 @@ fn main() -> ExitCode {
         Command::Run(launch) => run(cli.settings, launch),
         Command::Bench(BenchCommand::Shm { frames, items }) => bench::shm(frames, items),
         Command::Bench(BenchCommand::Images(options)) => bench::images::run(&options),
+        Command::Bench(BenchCommand::Frames(options)) => bench::frames::run(&options),
         Command::Snapshot(cmd) => idlewild::snapshot::run(&cmd),
         Command::Help => {
             println!("{}", cli::USAGE);
@@ -77,9 +78,8 @@ fn run_worker(
     Ok(())
 }
 
-/// The screensaver itself. Until the renderer and the settings dialog exist, the dialog modes
-/// say where the settings file is and how to change it, and every drawing mode runs the workers
-/// headless (the image worker walks the photos and prints a line per photo).
+/// The screensaver itself: every drawing mode goes to the shell. Until the settings dialog
+/// exists, the dialog modes say where the settings file is and how to change it.
 fn run(settings: Option<std::path::PathBuf>, launch: Launch) -> anyhow::Result<()> {
     if let Mode::Config { .. } = launch.mode {
         let store = match &settings {
@@ -95,22 +95,7 @@ fn run(settings: Option<std::path::PathBuf>, launch: Launch) -> anyhow::Result<(
         );
         return Ok(());
     }
-    eprintln!(
-        "idlewild: the renderer is not built yet ({:?} asked for); running the workers headless \
-         (Ctrl-C to stop){}",
-        launch.mode,
-        if launch.metrics.is_some() {
-            "; --metrics is written once the renderer lands"
-        } else {
-            ""
-        }
-    );
-    supervise::run(
-        settings,
-        None,
-        std::time::Duration::from_secs(5),
-        &launch.sources,
-    )
+    idlewild::shell::run(settings, launch)
 }
 
 fn settings(path: Option<std::path::PathBuf>, cmd: SettingsCommand) -> anyhow::Result<()> {

@@ -44,10 +44,10 @@ pub fn run(cmd: &SnapshotCommand) -> anyhow::Result<()> {
     let mut renderer = Renderer::new(&device, &queue, TextureFormat::Rgba8Unorm, cmd.size)?;
     renderer.set_image(&queue, Slot::Current, &from, width, height)?;
     renderer.set_image(&queue, Slot::Next, &to, width, height)?;
+    // The transition's default options and seed 0, so a snapshot is reproducible.
     renderer.update(&FrameState {
-        transition,
         progress: cmd.progress.get(),
-        seed: 0,
+        ..FrameState::new(transition)
     });
     let rgba = offscreen::render_to_rgba(&mut renderer, &device, &queue, cmd.size)?;
     let file =

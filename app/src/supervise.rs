@@ -21,20 +21,11 @@ pub fn log_dir() -> Option<PathBuf> {
     )
 }
 
-/// Runs the supervisor over the settings' workers for `run_for` (or until killed).
-/// `sources` (from `--source`) replaces the configured photo folders when not empty.
-pub fn run(
-    settings: Option<PathBuf>,
-    run_for: Option<Duration>,
-    status_every: Duration,
-    sources: &[PathBuf],
-) -> anyhow::Result<()> {
-    let store = match settings {
-        Some(p) => SettingsStore::new(p),
-        None => SettingsStore::at_default_location()?,
-    };
-    let loaded = store.load();
-    let s = &loaded.settings;
+/// Starts the UI process's logging as the settings say (rotating file + stderr) and the panic
+/// hook. Keep the guard alive for the whole run.
+pub fn start_logging(
+    s: &idlewild_settings::Settings,
+) -> anyhow::Result<idlewild_telemetry::LogGuard> {
     let file = log_dir().map(|dir| idlewild_telemetry::FileSink {
         dir,
         stem: "idlewild".into(),
@@ -52,6 +43,24 @@ pub fn run(
     if let Some(path) = guard.log_file() {
         tracing::info!("logging to {}", path.display());
     }
+    Ok(guard)
+}
+
+/// Runs the supervisor over the settings' workers for `run_for` (or until killed).
+/// `sources` (from `--source`) replaces the configured photo folders when not empty.
+pub fn run(
+    settings: Option<PathBuf>,
+    run_for: Option<Duration>,
+    status_every: Duration,
+    sources: &[PathBuf],
+) -> anyhow::Result<()> {
+    let store = match settings {
+        Some(p) => SettingsStore::new(p),
+        None => SettingsStore::at_default_location()?,
+    };
+    let loaded = store.load();
+    let s = &loaded.settings;
+    let _guard = start_logging(s)?;
     if let Some(problem) = &loaded.report.problem {
         tracing::warn!("settings: {problem}; running on defaults");
     }
@@ -113,6 +122,10 @@ pub fn run(
             }
             for event in images.poll(&supervisor) {
                 print_image_event(&event);
+                if let ImageEvent::Frame(_) = event {
+                    // Nothing is drawn here: the frame is not read.
+                    images.release(&supervisor);
+                }
             }
         }
         if Instant::now() >= next_status {
@@ -160,7 +173,9 @@ fn print_image_event(event: &ImageEvent) {
         ImageEvent::Worker(ImageResponse::Scan { found, done: true }) => {
             println!("scan finished: {found} photos")
         }
-        ImageEvent::Failed(message) => println!("images: the worker refused a request: {message}"),
+        ImageEvent::Failed { message, .. } => {
+            println!("images: the worker refused a request: {message}")
+        }
         ImageEvent::Worker(_) => {}
     }
 }

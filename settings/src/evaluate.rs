@@ -60,12 +60,17 @@ pub(crate) fn evaluate_with(mut doc: DocumentMut, chain: &[Migration]) -> Evalua
                 Ok(value) => {
                     insert(&mut clean, spec.key, value);
                 }
-                Err(reason) => repaired.push(Repair {
-                    key: spec.key.to_owned(),
-                    found: item_text(item),
-                    used: toml_text(&spec.default.to_value()),
-                    reason,
-                }),
+                Err(reason) => {
+                    // Usually the default; a list of allowed words keeps its known words.
+                    let used = spec.salvage(item);
+                    repaired.push(Repair {
+                        key: spec.key.to_owned(),
+                        found: item_text(item),
+                        used: toml_text(&used),
+                        reason,
+                    });
+                    insert(&mut clean, spec.key, used);
+                }
             },
             Lookup::Blocked { prefix, item } => {
                 if !repaired.iter().any(|r| r.key == prefix) {
@@ -191,6 +196,79 @@ mod tests {
             ("workers.fft = true", "workers.fft", "true", "defaults"),
             ("version = 'one'", "version", "'one'", "1"),
             (
+                "[transitions]\neffect = 'spin'",
+                "transitions.effect",
+                "'spin'",
+                "\"crossfade\"",
+            ),
+            (
+                "[transitions]\neasing = 'bounce-out'",
+                "transitions.easing",
+                "'bounce-out'",
+                "\"cubic-in-out\"",
+            ),
+            (
+                "[transitions]\npool = ['slide', 'zoom', 'Wipe', 'spin']",
+                "transitions.pool",
+                "['slide', 'zoom', 'Wipe', 'spin']",
+                "[\"slide\", \"wipe\"]",
+            ),
+            (
+                "[transitions]\npool = ['zoom']",
+                "transitions.pool",
+                "['zoom']",
+                "[]",
+            ),
+            (
+                "[transitions]\npool = 'slide'",
+                "transitions.pool",
+                "'slide'",
+                "[]",
+            ),
+            (
+                "[transitions.durations]\nwipe = -1",
+                "transitions.durations.wipe",
+                "-1",
+                "0",
+            ),
+            (
+                "transitions.durations = 800",
+                "transitions.durations",
+                "800",
+                "defaults",
+            ),
+            (
+                "[display]\nmonitors = [1, 2]",
+                "display.monitors",
+                "[1, 2]",
+                "[]",
+            ),
+            (
+                "[display]\nken_burns_zoom_pct = 99",
+                "display.ken_burns_zoom_pct",
+                "99",
+                "115",
+            ),
+            (
+                "[display]\nken_burns_speed_pct = 401",
+                "display.ken_burns_speed_pct",
+                "401",
+                "100",
+            ),
+            (
+                "[input]\nmouse_threshold_px = 0",
+                "input.mouse_threshold_px",
+                "0",
+                "10",
+            ),
+            (
+                "[input]\nhard_exit = 'esc'",
+                "input.hard_exit",
+                "'esc'",
+                "false",
+            ),
+            ("input = true", "input", "true", "defaults"),
+            (
                 "[workers]\nbackoff_initial_ms = 500\nbackoff_max_ms = 100",
                 "workers.backoff_max_ms",
                 "100",
@@ -220,6 +298,18 @@ mod tests {
             ev.settings.sources.folders,
             [std::path::PathBuf::from("/a")]
         );
+    }
+
+    #[test]
+    fn a_word_list_keeps_its_known_words_in_the_typed_settings() {
+        let ev = eval("[transitions]\npool = ['zoom', 'Blinds', 'slide']\n");
+        assert_eq!(ev.repaired.len(), 1);
+        assert_eq!(
+            ev.repaired[0].to_string(),
+            "transitions.pool: ['zoom', 'Blinds', 'slide'] has \"zoom\", which is not one of \
+             crossfade, slide, wipe, diffuse, blinds; using [\"blinds\", \"slide\"]"
+        );
+        assert_eq!(ev.settings.transitions.pool, ["blinds", "slide"]);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use toml_edit::{Array, Item, Value};
 
 use crate::SettingsError;
-use crate::sections::{display, logging, sources, transitions, workers};
+use crate::sections::{display, input, logging, sources, transitions, workers};
 
 /// One user-visible setting: its dotted key, how to describe it, its kind and its default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,8 +38,12 @@ pub enum OptionKind {
         /// The allowed words, in the order they are shown to the user.
         values: &'static [&'static str],
     },
-    /// A list of strings (for example folder paths).
-    StringList,
+    /// A list of strings: free text (folder paths, monitor names) or words from a fixed set.
+    StringList {
+        /// The words entries must be (matched case-insensitively, stored as written here), or
+        /// `None` when any string is allowed.
+        allowed: Option<&'static [&'static str]>,
+    },
 }
 
 /// A setting's default value, typed by kind.
@@ -59,6 +63,7 @@ pub enum OptionDefault {
 const SECTIONS: &[&[OptionSpec]] = &[
     display::OPTIONS,
     transitions::OPTIONS,
+    input::OPTIONS,
     sources::OPTIONS,
     workers::OPTIONS,
     logging::OPTIONS,
@@ -81,7 +86,10 @@ impl OptionKind {
             Self::Bool => "true or false".to_owned(),
             Self::Int { min, max } => format!("{min} to {max}"),
             Self::Enum { values } => values.join(", "),
-            Self::StringList => "a list of strings".to_owned(),
+            Self::StringList { allowed: None } => "a list of strings".to_owned(),
+            Self::StringList {
+                allowed: Some(words),
+            } => format!("a list drawn from {}", words.join(", ")),
         }
     }
 }
@@ -108,7 +116,9 @@ impl OptionSpec {
     ///
     /// Booleans accept true/false, yes/no, on/off and 1/0; enums are case-insensitive; a list
     /// accepts a TOML array (`["a", "b"]`), an empty string for the empty list, or any other
-    /// text as a one-element list (so a single folder path needs no quoting).
+    /// text as a one-element list (so a single folder path needs no quoting). A list of allowed
+    /// words also accepts them separated by commas or spaces (`slide, wipe`), since no word
+    /// contains either.
     pub fn parse(&self, input: &str) -> Result<Value, SettingsError> {
         let text = input.trim();
         let candidate = match self.kind {
@@ -122,11 +132,15 @@ impl OptionSpec {
                 Err(_) => Value::from(text),
             },
             OptionKind::Enum { .. } => Value::from(text),
-            OptionKind::StringList if text.is_empty() => string_array(std::iter::empty()),
-            OptionKind::StringList if text.starts_with('[') => {
+            OptionKind::StringList { .. } if text.is_empty() => string_array(std::iter::empty()),
+            OptionKind::StringList { .. } if text.starts_with('[') => {
                 text.parse::<Value>().unwrap_or_else(|_| Value::from(text))
             }
-            OptionKind::StringList => string_array(std::iter::once(input)),
+            OptionKind::StringList { allowed: Some(_) } => string_array(
+                text.split(|c: char| c == ',' || c.is_whitespace())
+                    .filter(|word| !word.is_empty()),
+            ),
+            OptionKind::StringList { allowed: None } => string_array(std::iter::once(input)),
         };
         self.check_value(&candidate)
             .map_err(|reason| SettingsError::InvalidValue {
@@ -142,6 +156,21 @@ impl OptionSpec {
             Some(value) => self.check_value(value),
             None => Err(format!("is a table, not {}", self.kind.allowed())),
         }
+    }
+
+    /// The value used in place of an `item` that [`Self::check`] refused: a list of allowed
+    /// words keeps its known words (so one misspelt entry does not undo the rest); anything
+    /// else falls back to the default.
+    pub(crate) fn salvage(&self, item: &Item) -> Value {
+        if let OptionKind::StringList {
+            allowed: Some(words),
+        } = self.kind
+            && let Some(list) = item.as_value().and_then(strings)
+        {
+            let (known, _) = sort_words(&list, words);
+            return string_array(known.into_iter());
+        }
+        self.default.to_value()
     }
 
     /// Checks a value against the kind; returns the canonical form or a reason that reads
@@ -162,13 +191,56 @@ impl OptionSpec {
                 .and_then(|s| values.iter().find(|v| v.eq_ignore_ascii_case(s.trim())))
                 .map(|v| Value::from(*v))
                 .ok_or_else(|| format!("is not one of {}", values.join(", "))),
-            OptionKind::StringList => value
-                .as_array()
-                .and_then(|array| array.iter().map(Value::as_str).collect::<Option<Vec<_>>>())
-                .map(|list| string_array(list.into_iter()))
-                .ok_or_else(|| "is not a list of strings".to_owned()),
+            OptionKind::StringList { allowed } => {
+                let list = strings(value).ok_or_else(|| "is not a list of strings".to_owned())?;
+                let Some(words) = allowed else {
+                    return Ok(string_array(list.into_iter()));
+                };
+                match sort_words(&list, words) {
+                    (known, unknown) if unknown.is_empty() => Ok(string_array(known.into_iter())),
+                    (_, unknown) => Err(unknown_words(&unknown, words)),
+                }
+            }
         }
     }
+}
+
+/// The entries of an array whose entries are all strings.
+fn strings(value: &Value) -> Option<Vec<&str>> {
+    value
+        .as_array()
+        .and_then(|array| array.iter().map(Value::as_str).collect())
+}
+
+/// Splits `list` into the allowed words it names, in their canonical spelling and in the
+/// list's order, and the entries that name none.
+fn sort_words<'a>(
+    list: &[&'a str],
+    words: &'static [&'static str],
+) -> (Vec<&'static str>, Vec<&'a str>) {
+    let mut known = Vec::new();
+    let mut unknown = Vec::new();
+    for &entry in list {
+        match words.iter().find(|w| w.eq_ignore_ascii_case(entry.trim())) {
+            Some(word) => known.push(*word),
+            None => unknown.push(entry),
+        }
+    }
+    (known, unknown)
+}
+
+/// Why a list with `unknown` entries was refused, phrased to follow the list.
+fn unknown_words(unknown: &[&str], words: &[&str]) -> String {
+    let quoted: Vec<String> = unknown.iter().map(|entry| format!("{entry:?}")).collect();
+    let (them, verb) = match unknown {
+        [_] => ("which is", "one of"),
+        _ => ("which are", "among"),
+    };
+    format!(
+        "has {}, {them} not {verb} {}",
+        quoted.join(", "),
+        words.join(", ")
+    )
 }
 
 /// A freshly formatted TOML array of strings: `["a", "b"]`.
@@ -217,6 +289,24 @@ mod tests {
             ),
             ("sources.folders", r#"["a", 'b']"#, r#"["a", "b"]"#),
             ("logging.level", "TRACE", "trace"),
+            ("transitions.effect", "Blinds", "blinds"),
+            ("transitions.easing", "back-in-out", "back-in-out"),
+            ("transitions.pool", "", "[]"),
+            ("transitions.pool", "wipe", r#"["wipe"]"#),
+            (
+                "transitions.pool",
+                "slide, Wipe  blinds",
+                r#"["slide", "wipe", "blinds"]"#,
+            ),
+            ("transitions.pool", r#"["DIFFUSE"]"#, r#"["diffuse"]"#),
+            ("transitions.durations.slide", "0", "0"),
+            ("display.monitors", "DP-1", r#"["DP-1"]"#),
+            (
+                "display.monitors",
+                r#"["1", "HDMI 2"]"#,
+                r#"["1", "HDMI 2"]"#,
+            ),
+            ("input.mouse_threshold_px", "200", "200"),
         ];
         for &(key, input, expected) in cases {
             let value = spec(key)
@@ -259,6 +349,31 @@ mod tests {
                 "[oops",
                 r#"sources.folders: "[oops" is not a list of strings"#,
             ),
+            (
+                "transitions.pool",
+                "slide, zoom",
+                r#"transitions.pool: "slide, zoom" has "zoom", which is not one of crossfade, slide, wipe, diffuse, blinds"#,
+            ),
+            (
+                "transitions.pool",
+                r#"["zoom", "spin"]"#,
+                r#"transitions.pool: "[\"zoom\", \"spin\"]" has "zoom", "spin", which are not among crossfade, slide, wipe, diffuse, blinds"#,
+            ),
+            (
+                "transitions.easing",
+                "cubic",
+                r#"transitions.easing: "cubic" is not one of linear, quad-in, quad-out, quad-in-out, cubic-in, cubic-out, cubic-in-out, quart-in, quart-out, quart-in-out, expo-in, expo-out, expo-in-out, sine-in, sine-out, sine-in-out, circ-in, circ-out, circ-in-out, back-in, back-out, back-in-out"#,
+            ),
+            (
+                "transitions.durations.wipe",
+                "10001",
+                r#"transitions.durations.wipe: "10001" is not between 0 and 10000"#,
+            ),
+            (
+                "input.mouse_threshold_px",
+                "0",
+                r#"input.mouse_threshold_px: "0" is not between 1 and 200"#,
+            ),
         ];
         for &(key, input, expected) in cases {
             let err = spec(key).parse(input).expect_err(input);
@@ -281,6 +396,47 @@ mod tests {
                 Err(reason.to_owned()),
                 "{key}"
             );
+        }
+    }
+
+    #[test]
+    fn a_refused_word_list_keeps_its_known_words() {
+        let doc: toml_edit::DocumentMut =
+            "a = ['Slide', 'zoom', 'wipe']\nb = ['zoom']\nc = ['slide', 1]\nd = 'slide'\n"
+                .parse()
+                .expect("toml");
+        let pool = spec("transitions.pool");
+        let cases = [
+            ("a", r#"["slide", "wipe"]"#),
+            ("b", "[]"),
+            ("c", "[]"),
+            ("d", "[]"),
+        ];
+        for (field, salvaged) in cases {
+            assert!(pool.check(&doc[field]).is_err(), "{field}");
+            assert_eq!(toml_text(&pool.salvage(&doc[field])), salvaged, "{field}");
+        }
+        // Other kinds fall back to their default.
+        assert_eq!(toml_text(&spec("sources.folders").salvage(&doc["c"])), "[]");
+        assert_eq!(
+            toml_text(&spec("display.mode").salvage(&doc["d"])),
+            r#""fill""#
+        );
+    }
+
+    #[test]
+    fn allowed_values_in_words() {
+        let cases = [
+            ("sources.folders", "a list of strings"),
+            (
+                "transitions.pool",
+                "a list drawn from crossfade, slide, wipe, diffuse, blinds",
+            ),
+            ("transitions.durations.blinds", "0 to 10000"),
+            ("display.ken_burns_speed_pct", "10 to 400"),
+        ];
+        for (key, allowed) in cases {
+            assert_eq!(spec(key).kind.allowed(), allowed, "{key}");
         }
     }
 

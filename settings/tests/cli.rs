@@ -5,7 +5,7 @@ mod common;
 use common::Fixture;
 use idlewild_settings::{
     DisplayMode, LoadSource, LogLevel, OptionKind, Settings, SettingsError, SettingsStore,
-    default_path, options,
+    TransitionDurations, default_path, options,
 };
 
 /// Values worth trying for each kind: both ends of a range, every enum word, list forms.
@@ -15,7 +15,24 @@ fn samples(kind: OptionKind) -> Vec<(String, String)> {
         OptionKind::Bool => vec![same("true".into()), same("false".into())],
         OptionKind::Int { min, max } => vec![same(min.to_string()), same(max.to_string())],
         OptionKind::Enum { values } => values.iter().map(|v| same((*v).to_owned())).collect(),
-        OptionKind::StringList => vec![
+        OptionKind::StringList {
+            allowed: Some(words),
+        } => vec![
+            ("".into(), "[]".into()),
+            (words[0].to_uppercase(), format!("[{:?}]", words[0])),
+            (
+                words.join(", "),
+                format!(
+                    "[{}]",
+                    words
+                        .iter()
+                        .map(|w| format!("{w:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+        ],
+        OptionKind::StringList { allowed: None } => vec![
             ("".into(), "[]".into()),
             ("/photos/My Trip".into(), r#"["/photos/My Trip"]"#.into()),
             (r#"["/a", "/b"]"#.into(), r#"["/a", "/b"]"#.into()),
@@ -81,6 +98,16 @@ fn set_values_reach_the_typed_settings() {
         ("workers.sim.frame_width", "1920"),
         ("logging.level", "debug"),
         ("sources.folders", "/srv/photos"),
+        ("transitions.effect", "Wipe"),
+        ("transitions.pool", "slide, blinds"),
+        ("transitions.easing", "expo-out"),
+        ("transitions.durations.diffuse", "2500"),
+        ("display.monitors", r#"["2", "DP-1"]"#),
+        ("display.ken_burns", "no"),
+        ("display.ken_burns_zoom_pct", "130"),
+        ("display.ken_burns_speed_pct", "50"),
+        ("input.hard_exit", "yes"),
+        ("input.mouse_threshold_px", "25"),
     ] {
         f.store.set(key, value).expect("set");
     }
@@ -91,6 +118,26 @@ fn set_values_reach_the_typed_settings() {
     assert_eq!(s.workers.sim.frame_width, 1920);
     assert_eq!(s.logging.level, LogLevel::Debug);
     assert_eq!(s.sources.folders, [std::path::PathBuf::from("/srv/photos")]);
+    let t = &s.transitions;
+    assert_eq!((t.effect.as_str(), t.easing.as_str()), ("wipe", "expo-out"));
+    assert_eq!(t.pool, ["slide", "blinds"]);
+    assert_eq!(
+        t.durations,
+        TransitionDurations {
+            diffuse: 2500,
+            ..TransitionDurations::default()
+        }
+    );
+    assert_eq!(t.duration_ms_for("diffuse"), 2500);
+    assert_eq!(t.duration_ms_for("wipe"), t.duration_ms);
+    assert_eq!(s.display.monitors, ["2", "DP-1"]);
+    assert!(!s.display.ken_burns);
+    assert_eq!(
+        (s.display.ken_burns_zoom_pct, s.display.ken_burns_speed_pct),
+        (130, 50)
+    );
+    assert!(s.input.hard_exit);
+    assert_eq!(s.input.mouse_threshold_px, 25);
 }
 
 #[test]
@@ -141,6 +188,17 @@ fn unknown_keys_and_invalid_values_are_refused_without_writing() {
             "transitions.random",
             "sometimes",
             "transitions.random: \"sometimes\" is not true or false",
+        ),
+        (
+            "transitions.pool",
+            "slide, spin",
+            "transitions.pool: \"slide, spin\" has \"spin\", which is not one of crossfade, \
+             slide, wipe, diffuse, blinds",
+        ),
+        (
+            "display.ken_burns_zoom_pct",
+            "250",
+            "display.ken_burns_zoom_pct: \"250\" is not between 100 and 200",
         ),
     ];
     for &(key, value, message) in cases {

@@ -4,7 +4,9 @@
 mod common;
 
 use common::{Fixture, capture_logs, lines_at};
-use idlewild_settings::{DisplayMode, LoadSource, Settings, SettingsError};
+use idlewild_settings::{
+    Display, DisplayMode, Input, LoadSource, Settings, SettingsError, Transitions,
+};
 
 #[test]
 fn invalid_values_are_repaired_with_one_warning_each_and_the_file_is_untouched() {
@@ -216,4 +218,140 @@ fn set_stamps_the_current_version() {
         f.store.set("display.mode", "fill").expect("set");
         assert_eq!(f.read(), after);
     }
+}
+
+#[test]
+fn a_version_1_file_from_before_the_shell_settings_loads_with_their_defaults() {
+    // Every key a version 1 file had before the effect, easing, per-effect length, monitor,
+    // pan-and-zoom and input settings existed: the new keys are simply missing.
+    let text = "\
+version = 1
+
+[display]
+mode = \"fit\"
+interval_s = 20
+same_image_all_monitors = true
+blur_bars = false
+sharpen = false
+
+[transitions]
+duration_ms = 900
+random = false
+
+[sources]
+folders = [\"/srv/photos\"]
+
+[logging]
+level = \"debug\"
+";
+    let f = Fixture::with_file(text);
+    let (outcome, logs) = capture_logs(|| f.store.load());
+    assert!(outcome.report.is_clean(), "{:?}", outcome.report);
+    assert!(lines_at(&logs, "WARN").is_empty(), "{logs}");
+    let s = &outcome.settings;
+    assert_eq!(
+        s.display,
+        Display {
+            mode: DisplayMode::Fit,
+            interval_s: 20,
+            same_image_all_monitors: true,
+            blur_bars: false,
+            sharpen: false,
+            ..Display::default()
+        }
+    );
+    assert_eq!(
+        s.transitions,
+        Transitions {
+            duration_ms: 900,
+            random: false,
+            ..Transitions::default()
+        }
+    );
+    assert_eq!(s.input, Input::default());
+    assert_eq!(s.transitions.effect, "crossfade");
+    assert_eq!(s.transitions.easing, "cubic-in-out");
+    assert_eq!(s.transitions.duration_ms_for("slide"), 900);
+    assert!(s.display.monitors.is_empty() && s.display.ken_burns);
+    assert_eq!(f.read(), text, "loading adds nothing to the file");
+}
+
+#[test]
+fn the_shell_settings_round_trip_through_a_file() {
+    let text = "\
+version = 1
+
+[display]
+monitors = [\"1\", \"DP-1\"]
+ken_burns = false
+ken_burns_zoom_pct = 200
+ken_burns_speed_pct = 10
+
+[transitions]
+effect = \"diffuse\"
+pool = [\"wipe\", \"blinds\"]
+easing = \"back-out\"
+durations = { crossfade = 400, blinds = 10000 }
+
+[input]
+hard_exit = true
+mouse_threshold_px = 200
+";
+    let f = Fixture::with_file(text);
+    let outcome = f.store.load();
+    assert!(outcome.report.is_clean(), "{:?}", outcome.report);
+    let (d, t, i) = (
+        &outcome.settings.display,
+        &outcome.settings.transitions,
+        &outcome.settings.input,
+    );
+    assert_eq!(d.monitors, ["1", "DP-1"]);
+    assert!(!d.ken_burns);
+    assert_eq!((d.ken_burns_zoom_pct, d.ken_burns_speed_pct), (200, 10));
+    assert_eq!(
+        (t.effect.as_str(), t.easing.as_str()),
+        ("diffuse", "back-out")
+    );
+    assert_eq!(t.pool, ["wipe", "blinds"]);
+    let lengths: Vec<u32> = ["crossfade", "slide", "blinds"]
+        .iter()
+        .map(|e| t.duration_ms_for(e))
+        .collect();
+    assert_eq!(lengths, [400, 1500, 10_000]);
+    assert_eq!(
+        *i,
+        Input {
+            hard_exit: true,
+            mouse_threshold_px: 200
+        }
+    );
+    // `get` prints what was loaded, and `set` on a sibling keeps the inline table's layout.
+    assert_eq!(
+        f.store.get("transitions.pool").expect("get"),
+        r#"["wipe", "blinds"]"#
+    );
+    f.store
+        .set("transitions.durations.slide", "700")
+        .expect("set");
+    assert_eq!(
+        f.read(),
+        text.replace("blinds = 10000 }", "blinds = 10000, slide = 700 }")
+    );
+}
+
+#[test]
+fn unknown_effects_in_the_pool_are_dropped_with_one_warning_and_the_file_is_untouched() {
+    let text = "[transitions]\npool = [\"slide\", \"zoom\", \"spin\", \"wipe\"]\n";
+    let f = Fixture::with_file(text);
+    let (outcome, logs) = capture_logs(|| f.store.load());
+    assert_eq!(outcome.settings.transitions.pool, ["slide", "wipe"]);
+    let repaired = &outcome.report.repaired;
+    assert_eq!(repaired.len(), 1, "{repaired:?}");
+    assert_eq!(
+        repaired[0].to_string(),
+        "transitions.pool: [\"slide\", \"zoom\", \"spin\", \"wipe\"] has \"zoom\", \"spin\", \
+         which are not among crossfade, slide, wipe, diffuse, blinds; using [\"slide\", \"wipe\"]"
+    );
+    assert_eq!(lines_at(&logs, "WARN").len(), 1, "{logs}");
+    assert_eq!(f.read(), text);
 }

@@ -1,5 +1,6 @@
-//! The renderer's error type: everything that can go wrong between a caller's bytes or a GPU
-//! adapter and a finished frame.
+//! The renderer's error types: everything that can go wrong between a caller's bytes or a GPU
+//! adapter and a finished frame ([`RenderError`]), and a transition option a user got wrong
+//! ([`ParamError`]).
 
 /// Errors from creating a renderer, uploading images or reading frames back.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +31,24 @@ pub enum RenderError {
         /// Bytes a `width` x `height` RGBA8 image needs (0 when that overflows or a side is 0).
         expected: usize,
     },
+    /// A staged upload's rows do not fit the image begun with `Renderer::begin_image`: not whole
+    /// rows of `width * 4` bytes, none at all, or past the last row.
+    #[error(
+        "bad rows for a {width}x{height} image: {len} bytes at row {first_row} are not whole \
+         rows of {row_bytes} bytes inside the image"
+    )]
+    BadRows {
+        /// First row the caller wanted to write.
+        first_row: u32,
+        /// Bytes the caller passed.
+        len: usize,
+        /// Bytes in one row (`width * 4`).
+        row_bytes: usize,
+        /// Width of the slot's image.
+        width: u32,
+        /// Height of the slot's image.
+        height: u32,
+    },
     /// An image is larger than the device's maximum 2D texture size.
     #[error("image {width}x{height} exceeds the device's maximum texture side of {max}")]
     ImageTooLarge {
@@ -46,4 +65,38 @@ pub enum RenderError {
     /// Mapping the read-back buffer or waiting for the GPU failed.
     #[error("reading the frame back failed: {0}")]
     Readback(String),
+}
+
+/// A transition option value that cannot be used (from a command line or a settings file).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ParamError {
+    /// The transition has no option with this key.
+    #[error("transition `{transition}` has no option `{key}` (it has: {})", key_list(.known))]
+    UnknownKey {
+        /// Registry key of the transition.
+        transition: &'static str,
+        /// The key the caller gave.
+        key: String,
+        /// The transition's option keys, for the message.
+        known: Vec<&'static str>,
+    },
+    /// The value is neither a number nor, for a choice, one of its names.
+    #[error("`{value}` is not a value of option `{key}` of transition `{transition}`")]
+    BadValue {
+        /// Registry key of the transition.
+        transition: &'static str,
+        /// The option's key.
+        key: &'static str,
+        /// The text the caller gave.
+        value: String,
+    },
+}
+
+/// `a, b, c`, or `none` for a transition without options.
+fn key_list(keys: &[&str]) -> String {
+    if keys.is_empty() {
+        "none".to_owned()
+    } else {
+        keys.join(", ")
+    }
 }

@@ -4,9 +4,11 @@
 //! The host probes the GPU, gives [`Renderer::new`] a device, queue, target format and size, and
 //! then per frame calls [`Renderer::update`] with a [`FrameState`] and [`Renderer::render`] with
 //! its own command encoder and view. Transitions are rows of [`registry::TRANSITIONS`], each with
-//! one WGSL file in the workspace's `shaders/` folder.
+//! one WGSL file in the workspace's `shaders/` folder, appended to the shared prelude
+//! `shaders/common.wgsl`.
 //!
-//! [`easing`] turns a transition's linear time into its progress (pure, table-tested).
+//! [`easing`] turns a transition's linear time into its progress, and [`kenburns`] a photo's
+//! time on screen into its pan-and-zoom [`ImageView`] (both pure, table-tested).
 //!
 //! **Boundary:** this crate knows nothing of windows, surfaces, files or worker processes: it has
 //! no winit, no file I/O (shaders are embedded at compile time) and no IPC. Pixels arrive as byte
@@ -14,14 +16,19 @@
 
 pub mod easing;
 pub mod error;
+pub mod frame;
+pub mod hash;
+pub mod kenburns;
 pub mod offscreen;
 pub mod registry;
 pub mod renderer;
 
 pub use easing::Easing;
-pub use error::RenderError;
-pub use registry::{OptionDesc, TransitionDesc, TransitionId};
-pub use renderer::{FrameState, Renderer, Slot};
+pub use error::{ParamError, RenderError};
+pub use frame::{FrameState, ImageView};
+pub use kenburns::KenBurns;
+pub use registry::{OptionDesc, OptionKind, TransitionDesc, TransitionId};
+pub use renderer::{Renderer, Slot};
 /// Re-exported so hosts and tests can name the adapter description and target formats without
 /// depending on wgpu themselves.
 pub use wgpu::{AdapterInfo, TextureFormat};

@@ -11,7 +11,12 @@
 use std::num::NonZeroU64;
 
 use crate::RenderError;
+use crate::frame::{FrameState, Uniforms};
 use crate::registry::{TRANSITIONS, TransitionId};
+
+/// The prelude every transition's WGSL is appended to: the `Frame` uniforms, the bindings,
+/// `vs_main` and the `fetch_*` / hash helpers.
+const PRELUDE: &str = include_str!("../../../shaders/common.wgsl");
 
 /// Which of the two frame textures an image goes into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -29,38 +34,6 @@ impl Slot {
             Slot::Next => 1,
         }
     }
-}
-
-/// Everything that changes from one drawn frame to the next.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct FrameState {
-    /// The transition to draw.
-    pub transition: TransitionId,
-    /// How far the transition has run: 0 shows only the current frame, 1 only the next one.
-    /// Values outside `0..=1` are clamped and NaN counts as 0.
-    pub progress: f32,
-    /// Per-transition random seed, so transitions with randomness differ between runs but can be
-    /// replayed exactly in tests.
-    pub seed: u32,
-}
-
-impl Default for FrameState {
-    fn default() -> Self {
-        FrameState {
-            transition: TransitionId::default(),
-            progress: 0.0,
-            seed: 0,
-        }
-    }
-}
-
-/// The uniform block every transition shader declares as `Frame` (see `shaders/crossfade.wgsl`).
-#[repr(C)]
-#[derive(Debug, Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct Uniforms {
-    progress: f32,
-    seed: u32,
-    target_size: [f32; 2],
 }
 
 /// One uploaded image: its texture, the view the bind group uses, and its size in pixels.
@@ -106,6 +79,33 @@ impl Renderer {
         format: wgpu::TextureFormat,
         size: (u32, u32),
     ) -> Result<Self, RenderError> {
+        Self::build(device, queue, format, size, false)
+    }
+
+    /// The minimal compositor of fallback group B: only the crossfade pipeline is built, and
+    /// every transition is drawn as a crossfade. For adapters where another transition's shader
+    /// or pipeline fails.
+    pub fn minimal(
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        format: wgpu::TextureFormat,
+        size: (u32, u32),
+    ) -> Result<Self, RenderError> {
+        Self::build(device, queue, format, size, true)
+    }
+
+    /// True for a [`Renderer::minimal`] one.
+    pub fn is_minimal(&self) -> bool {
+        self.pipelines.len() == 1 && TRANSITIONS.len() > 1
+    }
+
+    fn build(
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        format: wgpu::TextureFormat,
+        size: (u32, u32),
+        minimal: bool,
+    ) -> Result<Self, RenderError> {
         let image_format = if format.is_srgb() {
             wgpu::TextureFormat::Rgba8UnormSrgb
         } else {
@@ -117,13 +117,22 @@ impl Renderer {
             bind_group_layouts: &[Some(&layout)],
             immediate_size: 0,
         });
-        let pipelines = TransitionId::all()
-            .map(|id| build_pipeline(device, &pipeline_layout, format, id))
-            .collect::<Result<Vec<_>, _>>()?;
-        debug_assert_eq!(pipelines.len(), TRANSITIONS.len());
+        let pipelines = if minimal {
+            vec![build_pipeline(
+                device,
+                &pipeline_layout,
+                format,
+                TransitionId::CROSSFADE,
+            )?]
+        } else {
+            TransitionId::all()
+                .map(|id| build_pipeline(device, &pipeline_layout, format, id))
+                .collect::<Result<Vec<_>, _>>()?
+        };
 
-        // Linear filtering only matters when a frame's size differs from the target's; at 1:1 the
-        // shaders use `textureLoad` and never touch the sampler.
+        // Linear filtering only matters when a frame's size differs from the target's or a Ken
+        // Burns view zooms in; at 1:1 the shaders use `textureLoad` and never touch the sampler.
+        // The default clamp-to-edge addressing keeps samples at the border inside the image.
         let sampler = device.create_sampler(&wgpu::SamplerDescriptor {
             label: Some("idlewild frame sampler"),
             mag_filter: wgpu::FilterMode::Linear,
@@ -136,12 +145,8 @@ impl Renderer {
             usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        let black = [0, 0, 0, 255];
-        let frames = [Slot::Current, Slot::Next].map(|slot| {
-            let frame = frame_texture(device, image_format, (1, 1), slot);
-            write_frame(queue, &frame, &black);
-            frame
-        });
+        let frames = [Slot::Current, Slot::Next]
+            .map(|slot| frame_texture(device, image_format, (1, 1), slot));
         let bind_group = bind_group(device, &layout, &frames, &sampler, &uniforms);
         let renderer = Renderer {
             device: device.clone(),
@@ -157,6 +162,10 @@ impl Renderer {
             bind_group,
             state: FrameState::default(),
         };
+        // Opaque black rather than the zeroed (transparent) texels of a fresh texture.
+        for slot in [Slot::Current, Slot::Next] {
+            renderer.write_rows(queue, slot, 0, &[0, 0, 0, 255])?;
+        }
         renderer.write_uniforms();
         Ok(renderer)
     }
@@ -180,7 +189,8 @@ impl Renderer {
     }
 
     /// Uploads an RGBA8 image into `slot`, straight from the caller's slice (one copy, no
-    /// intermediate buffer on our side).
+    /// intermediate buffer on our side): [`Renderer::begin_image`] and one
+    /// [`Renderer::write_rows`] with every row.
     ///
     /// `rgba` must be tightly packed rows of `width * 4` bytes. A texture is only reallocated
     /// when the size changes, so a steady slideshow at display size reuses both textures.
@@ -204,6 +214,27 @@ impl Renderer {
                 expected,
             });
         }
+        self.begin_image(slot, width, height)?;
+        self.write_rows(queue, slot, 0, rgba)
+    }
+
+    /// Starts a staged upload of a `width` x `height` RGBA8 image into `slot`: the texture is
+    /// reallocated if its size differs, otherwise reused as is. Follow with
+    /// [`Renderer::write_rows`] calls, for instance a quarter of the rows per frame, so a 4K
+    /// upload does not land in one frame.
+    ///
+    /// Until every row has been written the slot holds a mix of the previous image and the new
+    /// rows (zeroed rows in a fresh texture), so the host should not show the slot meanwhile;
+    /// normally it is the next slot, which is invisible until its transition starts.
+    pub fn begin_image(&mut self, slot: Slot, width: u32, height: u32) -> Result<(), RenderError> {
+        if width == 0 || height == 0 {
+            return Err(RenderError::BadImage {
+                width,
+                height,
+                len: 0,
+                expected: 0,
+            });
+        }
         let max = self.device.limits().max_texture_dimension_2d;
         if width > max || height > max {
             return Err(RenderError::ImageTooLarge { width, height, max });
@@ -214,26 +245,90 @@ impl Renderer {
                 frame_texture(&self.device, self.image_format, (width, height), slot);
             self.rebuild_bind_group();
         }
-        write_frame(queue, &self.frames[index], rgba);
-        tracing::trace!(?slot, width, height, "frame uploaded");
+        Ok(())
+    }
+
+    /// Writes whole rows of the image in `slot`, starting at row `first_row`, straight from the
+    /// caller's slice (one copy). `rows` must hold one or more tightly packed rows of
+    /// `width * 4` bytes that end at or before the image's last row; the size is the one given
+    /// to [`Renderer::begin_image`] or [`Renderer::set_image`].
+    pub fn write_rows(
+        &self,
+        queue: &wgpu::Queue,
+        slot: Slot,
+        first_row: u32,
+        rows: &[u8],
+    ) -> Result<(), RenderError> {
+        let frame = &self.frames[slot.index()];
+        let (width, height) = frame.size;
+        let row_bytes = width as usize * 4;
+        let count = rows.len() / row_bytes;
+        let fits = u32::try_from(count)
+            .ok()
+            .and_then(|count| first_row.checked_add(count))
+            .is_some_and(|end| end <= height);
+        if rows.is_empty() || !rows.len().is_multiple_of(row_bytes) || !fits {
+            return Err(RenderError::BadRows {
+                first_row,
+                len: rows.len(),
+                row_bytes,
+                width,
+                height,
+            });
+        }
+        // `count` fits in u32: it was checked together with `first_row` above.
+        let count = count as u32;
+        queue.write_texture(
+            wgpu::TexelCopyTextureInfo {
+                texture: &frame.texture,
+                mip_level: 0,
+                origin: wgpu::Origin3d {
+                    x: 0,
+                    y: first_row,
+                    z: 0,
+                },
+                aspect: wgpu::TextureAspect::All,
+            },
+            rows,
+            wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                // Unlike buffer-to-texture copies, `write_texture` accepts tightly packed rows,
+                // so the caller's slice is used as is.
+                bytes_per_row: Some(width * 4),
+                rows_per_image: Some(count),
+            },
+            wgpu::Extent3d {
+                width,
+                height: count,
+                depth_or_array_layers: 1,
+            },
+        );
+        tracing::trace!(?slot, first_row, count, "rows uploaded");
         Ok(())
     }
 
     /// Makes the next frame the current one once a transition has finished, without copying
-    /// pixels; the old current texture becomes the next slot, ready to be overwritten.
+    /// pixels; the old current texture becomes the next slot, ready to be overwritten. Views are
+    /// the host's state: it moves `FrameState::views[1]` to `views[0]` in its next update.
     pub fn promote_next(&mut self) {
         self.frames.swap(0, 1);
         self.rebuild_bind_group();
     }
 
-    /// Sets the transition, progress and seed used by the following [`Renderer::render`] calls.
+    /// Sets the transition, progress, seed, options and views used by the following
+    /// [`Renderer::render`] calls. Out-of-range values are clamped (see [`FrameState`]).
     pub fn update(&mut self, state: &FrameState) {
-        let progress = if state.progress.is_nan() {
-            0.0
+        self.state = if self.is_minimal() {
+            // Drawn as a crossfade, with crossfade's (default) parameters.
+            FrameState {
+                transition: TransitionId::CROSSFADE,
+                params: TransitionId::CROSSFADE.default_params(),
+                ..*state
+            }
+            .sanitized()
         } else {
-            state.progress.clamp(0.0, 1.0)
+            state.sanitized()
         };
-        self.state = FrameState { progress, ..*state };
         self.write_uniforms();
     }
 
@@ -255,18 +350,21 @@ impl Renderer {
             })],
             ..Default::default()
         });
-        pass.set_pipeline(&self.pipelines[self.state.transition.index()]);
+        // A minimal renderer has the crossfade pipeline only (and `update` gave it crossfade's
+        // parameters).
+        let pipeline = self
+            .pipelines
+            .get(self.state.transition.index())
+            .filter(|_| !self.is_minimal())
+            .unwrap_or(&self.pipelines[0]);
+        pass.set_pipeline(pipeline);
         pass.set_bind_group(0, &self.bind_group, &[]);
         // The vertex shader makes one viewport-covering triangle from the vertex index alone.
         pass.draw(0..3, 0..1);
     }
 
     fn write_uniforms(&self) {
-        let uniforms = Uniforms {
-            progress: self.state.progress,
-            seed: self.state.seed,
-            target_size: [self.size.0 as f32, self.size.1 as f32],
-        };
+        let uniforms = Uniforms::new(&self.state, self.size);
         self.queue
             .write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&uniforms));
     }
@@ -363,10 +461,11 @@ fn build_pipeline(
     id: TransitionId,
 ) -> Result<wgpu::RenderPipeline, RenderError> {
     let desc = id.desc();
+    let source = format!("{PRELUDE}\n{}", desc.wgsl);
     let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
         label: Some(desc.key),
-        source: wgpu::ShaderSource::Wgsl(desc.wgsl.into()),
+        source: wgpu::ShaderSource::Wgsl(source.into()),
     });
     let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
         label: Some(desc.key),
@@ -400,7 +499,13 @@ fn build_pipeline(
         None => Ok(pipeline),
         Some(error) => Err(RenderError::Pipeline {
             transition: desc.key,
-            message: error.to_string(),
+            // The shader wgpu saw is the prelude plus the transition's file; say where the file
+            // starts so line numbers in the message can be mapped back.
+            message: format!(
+                "{error} (line {} of the combined source is line 1 of {}.wgsl)",
+                PRELUDE.lines().count() + 2,
+                desc.key
+            ),
         }),
     }
 }
@@ -434,25 +539,4 @@ fn frame_texture(
         texture,
         size: (width, height),
     }
-}
-
-/// Queues `rgba` (already checked to be `width * height * 4` bytes) for upload into `frame`.
-fn write_frame(queue: &wgpu::Queue, frame: &FrameTexture, rgba: &[u8]) {
-    let (width, height) = frame.size;
-    queue.write_texture(
-        frame.texture.as_image_copy(),
-        rgba,
-        wgpu::TexelCopyBufferLayout {
-            offset: 0,
-            // Unlike buffer-to-texture copies, `write_texture` accepts tightly packed rows, so the
-            // caller's slice is used as is.
-            bytes_per_row: Some(width * 4),
-            rows_per_image: Some(height),
-        },
-        wgpu::Extent3d {
-            width,
-            height,
-            depth_or_array_layers: 1,
-        },
-    );
 }

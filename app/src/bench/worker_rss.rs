@@ -108,10 +108,13 @@ fn run_one(
             match event {
                 ImageEvent::Frame(_) => {
                     let _ = client.read_frame(|_, bytes| std::hint::black_box(bytes.len()));
+                    client.release(&sup);
                     shown += 1;
                 }
                 ImageEvent::Worker(ImageResponse::Skipped { .. }) => skipped += 1,
-                ImageEvent::Failed(m) => bail!("the worker refused a request: {m}"),
+                ImageEvent::Failed { message, .. } => {
+                    bail!("the worker refused a request: {message}")
+                }
                 _ => {}
             }
         }

@@ -90,6 +90,14 @@ fn images(source: &str, rounds: u32, files: u32, seconds: u32) -> Command {
     }))
 }
 
+fn frames(source: &str, seconds: u32, size: (u32, u32)) -> Command {
+    Command::Bench(BenchCommand::Frames(crate::bench::frames::Options {
+        source: PathBuf::from(source),
+        seconds,
+        size,
+    }))
+}
+
 fn unknown_cmd(scope: Scope, name: &str) -> Outcome {
     Err(CliError::UnknownCommand {
         scope,
@@ -247,7 +255,7 @@ fn every_command_and_error() {
         ("settings get", missing(Settings, "the setting's KEY")),
         ("settings set", missing(Settings, "the setting's KEY")),
         ("settings set display.mode", missing(Settings, "the new VALUE")),
-        ("bench", missing(Bench, "a benchmark (shm or images)")),
+        ("bench", missing(Bench, "a benchmark (shm, images or frames)")),
         ("snapshot --from a --to b --out f.png", ok(snap("crossfade", 0.5, (1920, 1080)))),
         ("snapshot --from=a --to b --out f.png --transition x --progress 1 --size 64x48", ok(snap("x", 1.0, (64, 48)))),
         ("snapshot --to b --out f.png", missing(Snapshot, "the --from photo")),
@@ -261,6 +269,22 @@ fn every_command_and_error() {
         ("bench images --frames 3", unknown_opt(Bench, "--frames")),
         ("bench shm --rounds 3", unknown_opt(Bench, "--rounds")),
         ("bench images --rounds 0", bad(Bench, ROUNDS, "0")),
+        ("bench frames", ok(frames("/usr/share/backgrounds", 60, (1920, 1080)))),
+        ("bench frames --seconds 20", ok(frames("/usr/share/backgrounds", 20, (1920, 1080)))),
+        ("bench frames --source=/p --size 1280x720 --seconds=5", ok(frames("/p", 5, (1280, 720)))),
+        ("bench --size 3840X2160 frames", ok(frames("/usr/share/backgrounds", 60, (3840, 2160)))),
+        ("bench frames --seconds 0", bad(Bench, SECONDS, "0")),
+        ("bench frames --seconds 1.5", bad(Bench, SECONDS, "1.5")),
+        ("bench frames --size 1920", bad(Bench, SIZE, "1920")),
+        ("bench frames --size 0x1080", bad(Bench, SIZE, "0x1080")),
+        ("bench frames --size 1920x16385", bad(Bench, SIZE, "1920x16385")),
+        ("bench frames --size", no_value(Bench, SIZE)),
+        ("bench frames --rounds 3", unknown_opt(Bench, "--rounds")),
+        ("bench frames --frames 3", unknown_opt(Bench, "--frames")),
+        ("bench images --size 64x64", unknown_opt(Bench, "--size")),
+        ("bench shm --size 64x64", unknown_opt(Bench, "--size")),
+        ("bench frames --seconds 5 --seconds 6", twice(Bench, SECONDS)),
+        ("bench frames now", extra(Bench, "now")),
         // Bad numbers.
         ("worker image --epoch x", bad(Worker, EPOCH, "x")),
         ("worker image --epoch -1", bad(Worker, EPOCH, "-1")),
@@ -385,6 +409,7 @@ fn usage_lists_everything_and_fits_a_terminal() {
         "settings list",
         "supervise [--for SECONDS] [--status-every SECONDS]",
         "bench shm [--frames N] [--items N]",
+        "bench frames [--source DIR] [--seconds N] [--size WxH]",
         "worker KIND --epoch N [--parent-pid PID]",
         "-h, --help",
         "-V, --version",

@@ -1,4 +1,5 @@
-//! `[display]`: how photos are scaled and how long each one stays.
+//! `[display]`: which monitors show photos, how photos are scaled and moved, and how long each
+//! one stays.
 
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +46,36 @@ pub const OPTIONS: &[OptionSpec] = &[
         kind: OptionKind::Bool,
         default: OptionDefault::Bool(true),
     },
+    OptionSpec {
+        key: "display.monitors",
+        label: "Monitors",
+        help: "The monitors that show photos, by number counting from 1 (\"1\", \"2\") or by \
+               name as the operating system reports it (e.g. \"DP-1\"). Empty means every \
+               monitor.",
+        kind: OptionKind::StringList { allowed: None },
+        default: OptionDefault::StringList(&[]),
+    },
+    OptionSpec {
+        key: "display.ken_burns",
+        label: "Pan and zoom",
+        help: "Slow pan and zoom while a photo is shown.",
+        kind: OptionKind::Bool,
+        default: OptionDefault::Bool(true),
+    },
+    OptionSpec {
+        key: "display.ken_burns_zoom_pct",
+        label: "Largest zoom (%)",
+        help: "How far pan and zoom enlarges a photo at most, in percent of its shown size.",
+        kind: OptionKind::Int { min: 100, max: 200 },
+        default: OptionDefault::Int(115),
+    },
+    OptionSpec {
+        key: "display.ken_burns_speed_pct",
+        label: "Pan and zoom speed (%)",
+        help: "How fast photos pan and zoom, in percent of the normal speed.",
+        kind: OptionKind::Int { min: 10, max: 400 },
+        default: OptionDefault::Int(100),
+    },
 ];
 
 /// How photos are scaled to a screen.
@@ -74,6 +105,16 @@ pub struct Display {
     pub blur_bars: bool,
     /// Light sharpening when a photo is downscaled by more than 2×.
     pub sharpen: bool,
+    /// The monitors that show photos: 1-based numbers (`"2"`) or the names the operating
+    /// system reports (`"DP-1"`); empty means all. Entries are not checked against the
+    /// monitors present, which may change between runs.
+    pub monitors: Vec<String>,
+    /// Slow pan and zoom ("Ken Burns effect") while a photo is shown.
+    pub ken_burns: bool,
+    /// Largest pan-and-zoom enlargement, in percent of the shown size (100 to 200).
+    pub ken_burns_zoom_pct: u32,
+    /// Pan-and-zoom speed, in percent of the normal speed (10 to 400).
+    pub ken_burns_speed_pct: u32,
 }
 
 impl Default for Display {
@@ -84,6 +125,10 @@ impl Default for Display {
             same_image_all_monitors: false,
             blur_bars: true,
             sharpen: true,
+            monitors: Vec::new(),
+            ken_burns: true,
+            ken_burns_zoom_pct: 115,
+            ken_burns_speed_pct: 100,
         }
     }
 }

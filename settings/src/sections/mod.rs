@@ -5,6 +5,7 @@
 //! `table_matches_struct` test enforces it.
 
 pub mod display;
+pub mod input;
 pub mod logging;
 pub mod sources;
 pub mod transitions;
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::CURRENT_VERSION;
 use display::Display;
+use input::Input;
 use logging::Logging;
 use sources::Sources;
 use transitions::Transitions;
@@ -29,6 +31,8 @@ pub struct Settings {
     pub display: Display,
     /// How one photo gives way to the next.
     pub transitions: Transitions,
+    /// Which mouse and keyboard activity ends the screensaver.
+    pub input: Input,
     /// Where photos come from.
     pub sources: Sources,
     /// Supervision of the worker processes, and which workers run.
@@ -43,6 +47,7 @@ impl Default for Settings {
             version: CURRENT_VERSION,
             display: Display::default(),
             transitions: Transitions::default(),
+            input: Input::default(),
             sources: Sources::default(),
             workers: Workers::default(),
             logging: Logging::default(),

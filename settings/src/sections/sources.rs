@@ -13,7 +13,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         label: "Photo folders",
         help: "Folders to take photos from (searched recursively). Empty means the user's \
                Pictures folder and the system wallpapers.",
-        kind: OptionKind::StringList,
+        kind: OptionKind::StringList { allowed: None },
         default: OptionDefault::StringList(&[]),
     },
     OptionSpec {
@@ -21,7 +21,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         label: "File types",
         help: "File extensions to show, e.g. [\"jpg\", \"png\"]. Empty means every supported \
                type: jpg, jpeg, jpe, jfif, png, webp, gif, bmp, tif, tiff.",
-        kind: OptionKind::StringList,
+        kind: OptionKind::StringList { allowed: None },
         default: OptionDefault::StringList(&[]),
     },
     OptionSpec {

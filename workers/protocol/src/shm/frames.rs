@@ -286,6 +286,44 @@ impl FrameReader {
         Ok(Some((meta, out)))
     }
 
+    /// Reads the frame the last successful [`FrameReader::read_latest`] took once more, so a
+    /// large frame can be consumed in parts over several calls (a texture upload spread over
+    /// frames). The reader owns that slot until its next `read_latest`, so the writer never
+    /// writes it meanwhile; the seqlock check still runs, and a misbehaving writer shows up as
+    /// `Torn`. `Ok(None)`: no frame was taken yet. The counters are not touched.
+    pub fn read_again<R>(
+        &self,
+        f: impl FnOnce(&SlotMeta, &[u8]) -> R,
+    ) -> Result<Option<R>, ReadError> {
+        if self.last_seq == 0 {
+            return Ok(None);
+        }
+        let region = &self.region;
+        let header = region.slot(self.front);
+        let first = header.commit.load(Ordering::Acquire);
+        if first != (self.last_seq << 1) | 1 {
+            return Err(ReadError::Stale {
+                seq: first >> 1,
+                last: self.last_seq,
+            });
+        }
+        let meta = header.snapshot();
+        if let Err(reject) = validate(&meta, first, region.params()) {
+            return Err(ReadError::Rejected(reject));
+        }
+        let ptr = region.payload_ptr(self.front);
+        // SAFETY: as in `read_latest`: validate() bounded payload_len by max_payload, inside the
+        // mapping, and the reader owns this slot; changes by a misbehaving writer are detected
+        // by the second commit load below.
+        let payload = unsafe { std::slice::from_raw_parts(ptr, meta.payload_len as usize) };
+        let out = f(&meta, payload);
+        fence(Ordering::Acquire);
+        if header.commit.load(Ordering::Relaxed) != first {
+            return Err(ReadError::Torn);
+        }
+        Ok(Some(out))
+    }
+
     fn fail(&mut self, err: ReadError) -> ReadError {
         match err {
             ReadError::Torn => self.stats.drops_late += 1,

@@ -1,0 +1,399 @@
+//! End-to-end tests of the window shell: the real `idlewild` binary under a private Xvfb per
+//! test, drawing with whatever adapter exists (lavapipe here), driven by XTEST input and checked
+//! with screenshots of what the X server really shows.
+//!
+//! "Shows a photo" is precise: the screenshot is within `common_x11::MATCH_MAD` (12 of 255, mean
+//! absolute difference per channel) of one source photo scaled to fill the window by the `image`
+//! crate here (the app's own frames come within about 1), and the source photos are asserted to
+//! be far apart, so a match names exactly one photo.
+//!
+//! The tests take a lock and run one at a time: several lavapipe renderers and X servers at once
+//! on a 2-core machine would turn the 1 s exit deadlines into a measure of the load.
+//! Each test starts its own X server, uses its own temporary settings, cache and state folders,
+//! and kills the binary and its workers if it fails half way.
+
+#![cfg(target_os = "linux")]
+
+mod common_x11;
+
+use common_x11::{App, Home, References, Xvfb, copy_photos, keysym, poll};
+use image::RgbImage;
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Three real photos, far apart in content (asserted by [`References::new`]): one 16:10, one
+/// 4:3, one 5:4, so both crop directions of "fill" are exercised.
+const PHOTOS: [&str; 3] = ["Aqua.jpg", "FreshFlower.jpg", "GreenMeadow.jpg"];
+/// The first photo can take several seconds on lavapipe on a loaded machine.
+const STARTUP: Duration = Duration::from_secs(60);
+/// How long a hotkey or a slideshow step may take to show its photo.
+const STEP: Duration = Duration::from_secs(20);
+/// Esc, and a pointer beyond the threshold, end the run within this.
+const EXIT_DEADLINE: Duration = Duration::from_secs(1);
+/// Settings every test uses: no Ken Burns motion (the screenshot must be the still photo), short
+/// transitions, and a slideshow slow enough that only the test moves it (test 4 overrides).
+const STILL: [(&str, &str); 3] = [
+    ("display.ken_burns", "false"),
+    ("transitions.duration_ms", "300"),
+    ("display.interval_s", "3600"),
+];
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// One test's world: its lock, X server, private home and photo folder.
+struct World {
+    // Fields drop in order: the X server, then the home, then the lock (each test's `App` is
+    // declared after its `World`, so the binary is gone before all of them).
+    x: Xvfb,
+    home: Home,
+    photos: PathBuf,
+    files: Vec<PathBuf>,
+    started: Instant,
+    /// The last screenshot taken, saved into the home if the test fails.
+    last_shot: RefCell<Option<RgbImage>>,
+    _lock: std::sync::MutexGuard<'static, ()>,
+}
+
+impl World {
+    /// `None` (after a loud message) when Xvfb or the photos are missing.
+    fn new(screen: (u16, u16)) -> Option<World> {
+        let lock = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+        let started = Instant::now();
+        let home = Home::new();
+        let photos = home.path("photos");
+        if !copy_photos(&photos, &PHOTOS) {
+            return None;
+        }
+        let files = PHOTOS.iter().map(|n| photos.join(n)).collect();
+        let x = Xvfb::start(screen.0, screen.1, &home.path("xvfb.log"))?;
+        Some(World {
+            _lock: lock,
+            x,
+            home,
+            photos,
+            files,
+            started,
+            last_shot: RefCell::new(None),
+        })
+    }
+
+    /// Runs `idlewild --settings <settings> ARGS --source <photos>`.
+    fn spawn(&self, settings: &[(&str, &str)], args: &[&str]) -> App {
+        let file = self.home.settings(settings);
+        let mut all: Vec<std::ffi::OsString> = vec!["--settings".into(), file.into()];
+        all.extend(args.iter().map(Into::into));
+        all.push("--source".into());
+        all.push(self.photos.clone().into());
+        App::spawn(&self.x, &self.home, &all)
+    }
+
+    fn done(&self, name: &str) {
+        eprintln!("{name}: {:.1} s", self.started.elapsed().as_secs_f64());
+    }
+
+    /// A screenshot of `window`, remembered as the last one.
+    fn screenshot(&self, window: u32) -> Option<RgbImage> {
+        let shot = self.x.screenshot(window)?;
+        *self.last_shot.borrow_mut() = Some(shot.clone());
+        Some(shot)
+    }
+
+    /// The photo `window` shows now, if it shows one.
+    fn showing(&self, refs: &References, window: u32) -> Option<usize> {
+        refs.classify(&self.screenshot(window)?).photo
+    }
+
+    /// Waits until the top-level window titled "Idlewild" is mapped and shows one of the
+    /// photos; `None` when this machine cannot draw (skipped).
+    fn first_photo(&self, app: &mut App, refs: &References) -> Option<(u32, usize)> {
+        app.wait_for(
+            STARTUP,
+            "a window titled \"Idlewild\" showing a photo",
+            || {
+                let win = self.x.find_window("Idlewild")?;
+                Some((win, self.showing(refs, win)?))
+            },
+        )
+    }
+
+    /// Waits until `window` shows a photo other than `from`, failing with the last distances.
+    fn next_photo(&self, refs: &References, window: u32, from: usize, what: &str) -> usize {
+        let mut last = None;
+        let found = poll(STEP, || {
+            let m = refs.classify(&self.screenshot(window)?);
+            last = Some(m.distances.clone());
+            m.photo.filter(|&p| p != from)
+        });
+        found.unwrap_or_else(|| {
+            panic!(
+                "{what}: the window still shows {} (or no photo) after {STEP:?}; last distances \
+                 to {PHOTOS:?}: {last:?}",
+                refs.name(from),
+            )
+        })
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        if std::thread::panicking()
+            && let Some(shot) = self.last_shot.borrow().as_ref()
+        {
+            let _ = shot.save(self.home.path("last-screenshot.png"));
+        }
+    }
+}
+
+/// Asserts that the run exits with status 0 within [`EXIT_DEADLINE`] of `since`, and that none
+/// of its workers stays behind.
+fn assert_exits_promptly(app: &mut App, since: Instant, what: &str) {
+    let Some((status, _)) = app.wait_exit(Duration::from_secs(10)) else {
+        panic!("{what}: idlewild still runs 10 s later");
+    };
+    let took = since.elapsed();
+    eprintln!("{what}: exited {status} after {took:?}");
+    assert!(status.success(), "{what}: exit status {status}");
+    assert!(
+        took <= EXIT_DEADLINE,
+        "{what}: exit took {took:?}, more than {EXIT_DEADLINE:?}"
+    );
+    let orphans = poll(Duration::from_secs(3), || {
+        app.group_members().is_empty().then_some(())
+    });
+    assert!(
+        orphans.is_some(),
+        "{what}: workers left running after exit: {:?}",
+        app.group_members()
+    );
+}
+
+/// `--window --size 640x400`: the preview window shows a source photo filling it exactly; X
+/// steps to another source photo and Z back to the first; Esc ends the run with status 0 within
+/// 1 s.
+#[test]
+fn window_shows_photos_steps_on_x_and_z_and_exits_on_escape() {
+    let Some(w) = World::new((1280, 800)) else {
+        return;
+    };
+    let refs = References::new(&w.files, (640, 400));
+    let mut app = w.spawn(&STILL, &["--window", "--size", "640x400"]);
+    let Some((win, first)) = w.first_photo(&mut app, &refs) else {
+        return;
+    };
+    let (_, size) = w.x.geometry(win).expect("geometry");
+    assert_eq!(
+        size,
+        (640, 400),
+        "the preview window has the size asked for"
+    );
+    let m = refs.classify(&w.screenshot(win).expect("screenshot"));
+    eprintln!(
+        "first photo {}: distances {:?}",
+        refs.name(first),
+        m.distances
+    );
+
+    w.x.focus(win);
+    w.x.key(keysym::X);
+    let second = w.next_photo(&refs, win, first, "after X");
+    eprintln!("X: {} -> {}", refs.name(first), refs.name(second));
+    assert!(app.exited().is_none(), "X does not end the preview");
+    // Z goes back to the photo before the one on screen: the first one.
+    w.x.key(keysym::Z);
+    let back = w.next_photo(&refs, win, second, "after Z");
+    assert_eq!(
+        refs.name(back),
+        refs.name(first),
+        "Z shows the previous photo again"
+    );
+
+    let pressed = Instant::now();
+    w.x.key(keysym::ESCAPE);
+    assert_exits_promptly(&mut app, pressed, "Esc");
+    w.done("window");
+}
+
+/// `--window-id`: drawing into a window the test created; the run ends when it is destroyed.
+#[test]
+fn window_id_draws_into_a_foreign_window_and_exits_when_it_is_destroyed() {
+    let Some(w) = World::new((1280, 800)) else {
+        return;
+    };
+    let refs = References::new(&w.files, (320, 240));
+    // Magenta: neither a photo nor black, so "shows a photo" cannot be the background.
+    let win = w.x.create_window(100, 50, 320, 240, 0xff00ff);
+    let before = w.screenshot(win).expect("screenshot of the test's window");
+    assert_eq!(
+        refs.classify(&before).photo,
+        None,
+        "the bare window shows no photo"
+    );
+    let id = win.to_string();
+    let mut app = w.spawn(&STILL, &["--window-id", &id]);
+    let Some(photo) = app.wait_for(STARTUP, "a photo in the foreign window", || {
+        w.showing(&refs, win)
+    }) else {
+        return;
+    };
+    eprintln!("--window-id shows {}", refs.name(photo));
+    assert_eq!(
+        w.x.geometry(win).expect("geometry").1,
+        (320, 240),
+        "the window keeps the size its owner gave it"
+    );
+    assert!(app.exited().is_none());
+
+    let destroyed = Instant::now();
+    w.x.destroy_window(win);
+    let Some((status, _)) = app.wait_exit(Duration::from_secs(5)) else {
+        panic!("idlewild still runs 5 s after its window was destroyed");
+    };
+    eprintln!(
+        "window destroyed: exited {status} after {:?}",
+        destroyed.elapsed()
+    );
+    assert!(status.success(), "exit status {status}");
+    assert!(
+        poll(Duration::from_secs(3), || app
+            .group_members()
+            .is_empty()
+            .then_some(()))
+        .is_some(),
+        "workers left running: {:?}",
+        app.group_members()
+    );
+    w.done("window-id");
+}
+
+/// `--fullscreen`: one window covering the screen with a photo; the pointer may wander up to
+/// 10 px from where the saver first saw it, and 20 px ends the run within 1 s.
+#[test]
+fn fullscreen_shows_a_photo_and_exits_on_pointer_movement_beyond_the_threshold() {
+    let Some(w) = World::new((1280, 800)) else {
+        return;
+    };
+    let refs = References::new(&w.files, (1280, 800));
+    let mut app = w.spawn(&STILL, &["--fullscreen"]);
+    let Some((win, photo)) = w.first_photo(&mut app, &refs) else {
+        return;
+    };
+    eprintln!("fullscreen shows {}", refs.name(photo));
+    assert_eq!(
+        w.x.geometry(win).expect("geometry"),
+        ((0, 0), (1280, 800)),
+        "the saver window covers the screen"
+    );
+
+    // The exit rule measures from the first position the window saw: make sure it has seen one
+    // (1 px from where the pointer rests) before the measured moves.
+    let (x0, y0) = w.x.pointer();
+    w.x.move_pointer(x0 + 1, y0);
+    std::thread::sleep(Duration::from_millis(500));
+    w.x.move_pointer(x0 + 3, y0);
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(app.exited().is_none(), "a 3 px movement ended the saver");
+    let moved = Instant::now();
+    w.x.move_pointer(x0 + 20, y0);
+    assert_exits_promptly(&mut app, moved, "20 px movement");
+    w.done("fullscreen");
+}
+
+/// SIGKILL of the image worker: the photo on screen stays, the supervisor starts a new worker
+/// process, and the slideshow goes on with photos the new worker delivers.
+#[test]
+fn killed_image_worker_is_replaced_and_the_show_goes_on() {
+    let Some(w) = World::new((1280, 800)) else {
+        return;
+    };
+    let refs = References::new(&w.files, (640, 400));
+    let metrics = w.home.path("metrics.jsonl");
+    let metrics_arg = metrics.to_string_lossy().into_owned();
+    let settings = [
+        ("display.ken_burns", "false"),
+        ("transitions.duration_ms", "300"),
+        ("display.interval_s", "3"),
+    ];
+    let mut app = w.spawn(
+        &settings,
+        &["--window", "--size", "640x400", "--metrics", &metrics_arg],
+    );
+    let Some((win, first)) = w.first_photo(&mut app, &refs) else {
+        return;
+    };
+    let workers = app.image_workers();
+    assert_eq!(workers.len(), 1, "one image worker: {workers:?}");
+    let old = workers[0];
+    assert!(
+        app.group_members().contains(&old),
+        "the worker is seen as a member of the run's group (the orphan checks rely on it)"
+    );
+
+    // Kill right after a transition has brought a new photo: the next request is ~1.5 s away,
+    // so no request is in flight and the photo after this one must come from the new worker.
+    let on_screen = w.next_photo(&refs, win, first, "the slideshow");
+    let killed = Instant::now();
+    // SAFETY: kill(2) on the worker process found among the children of the run we started.
+    let rc = unsafe { libc::kill(old as libc::pid_t, libc::SIGKILL) };
+    assert_eq!(rc, 0, "kill the image worker {old}");
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(app.exited().is_none(), "the UI survives its worker");
+    assert_eq!(
+        w.showing(&refs, win),
+        Some(on_screen),
+        "the photo on screen stays while the worker is gone"
+    );
+
+    let new = poll(Duration::from_secs(15), || {
+        app.image_workers().into_iter().find(|&p| p != old)
+    })
+    .expect("a new image worker within 15 s of the kill");
+    eprintln!(
+        "worker {old} killed; worker {new} started {:?} later",
+        killed.elapsed()
+    );
+    assert!(
+        !common_x11::processes().any(|p| p.pid == old && p.alive()),
+        "the killed worker is gone"
+    );
+
+    // Two more photos: even if the first had been uploaded before the kill (the timing above
+    // makes that unlikely), the second was certainly asked of the new worker.
+    let third = w.next_photo(&refs, win, on_screen, "after the restart");
+    let fourth = w.next_photo(&refs, win, third, "after the restart, again");
+    let took = killed.elapsed();
+    eprintln!(
+        "after the kill: {} -> {} -> {} in {took:?}",
+        refs.name(on_screen),
+        refs.name(third),
+        refs.name(fourth)
+    );
+    assert!(
+        took <= Duration::from_secs(20),
+        "two photos took {took:?} after the kill"
+    );
+    assert!(app.exited().is_none(), "still running");
+    assert_eq!(
+        app.image_workers(),
+        vec![new],
+        "exactly the new worker runs"
+    );
+
+    let pressed = Instant::now();
+    w.x.focus(win);
+    w.x.key(keysym::ESCAPE);
+    assert_exits_promptly(&mut app, pressed, "Esc after a worker restart");
+    // Each completed transition wrote one record; the show went through at least three.
+    let text = std::fs::read_to_string(&metrics).expect("metrics file");
+    let transitions = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["kind"] == "transition" && v["display"] == 0)
+        .count();
+    assert!(
+        transitions >= 3,
+        "{transitions} transition records in the metrics:\n{text}"
+    );
+    w.done("worker kill");
+}
