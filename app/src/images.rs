@@ -151,6 +151,29 @@ impl ImageClient {
         Ok(())
     }
 
+    /// The displays changed size (a resized preview window): the worker is configured again
+    /// with `displays`, keeping its playlist and timelines, and later photos come at the new
+    /// sizes. Requests wait until the worker confirms.
+    pub fn reconfigure(
+        &mut self,
+        supervisor: &Supervisor,
+        displays: &[DisplaySpec],
+    ) -> Result<(), RequestError> {
+        if self.config.displays == displays {
+            return Ok(());
+        }
+        self.config.displays = displays.to_vec();
+        if self.reader.is_none() {
+            // Not attached: `attach` sends the new configuration.
+            return Ok(());
+        }
+        self.configured = false;
+        self.generation += 1;
+        let body = ToWorker::Image(ImageRequest::Configure(Box::new(self.config.clone())));
+        supervisor.request(WorkerKind::Image, body, self.generation)?;
+        Ok(())
+    }
+
     /// The worker is gone (it will be restarted): forget its reader.
     pub fn detach(&mut self) {
         self.reader = None;

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use idlewild_protocol::WorkerKind;
-use idlewild_protocol::message::image::{FrameInfo, ImageResponse};
+use idlewild_protocol::message::image::{DisplaySpec, FrameInfo, ImageResponse};
 use idlewild_renderer::{Easing, FrameState, ImageView, KenBurns, Renderer, Slot, TransitionId};
 
 use super::gpu::{self, Gpu, Target};
@@ -151,7 +151,13 @@ struct RenderLoop {
     group: Group,
     instance: wgpu::Instance,
     recoveries: u32,
+    /// A display was resized at this time; the image worker learns the new sizes once the
+    /// size has been still for [`RESIZE_SETTLE`].
+    resized: Option<Instant>,
 }
+
+/// How long a window's size must stay unchanged before photos are asked for at the new size.
+const RESIZE_SETTLE: Duration = Duration::from_millis(300);
 
 /// The renderer's fallback group for this run (group C, a CPU renderer, is not built yet).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -291,6 +297,7 @@ impl RenderLoop {
             group,
             instance: instance.clone(),
             recoveries: 0,
+            resized: None,
         })
     }
 
@@ -313,6 +320,7 @@ impl RenderLoop {
                 return;
             }
             self.lifecycle();
+            self.settle_resize();
             self.answers();
             let now = Instant::now();
             self.uploads();
@@ -392,8 +400,10 @@ impl RenderLoop {
     fn command(&mut self, cmd: Command) {
         match cmd {
             Command::Resize { display, size } => {
-                if let Some(o) = self.outputs.iter_mut().find(|o| o.display == display) {
-                    o.resize(&self.gpu, size);
+                if let Some(o) = self.outputs.iter_mut().find(|o| o.display == display)
+                    && o.resize(&self.gpu, size)
+                {
+                    self.resized = Some(Instant::now());
                 }
             }
             Command::Redraw { display } => {
@@ -426,6 +436,39 @@ impl RenderLoop {
 
     fn output(&mut self, display: u32) -> Option<&mut Output> {
         self.outputs.iter_mut().find(|o| o.display == display)
+    }
+
+    /// Tells the image worker the displays' new sizes once a resize has settled, so photos stop
+    /// being stretched from the old size.
+    fn settle_resize(&mut self) {
+        let Some(at) = self.resized else {
+            return;
+        };
+        if at.elapsed() < RESIZE_SETTLE {
+            return;
+        }
+        self.resized = None;
+        // The frames region holds at most a 4K frame; a larger window keeps stretching.
+        if self
+            .outputs
+            .iter()
+            .any(|o| u64::from(o.config.width) * u64::from(o.config.height) > 3840 * 2160)
+        {
+            tracing::info!("window larger than 4K: photos stay at their previous size");
+            return;
+        }
+        let displays: Vec<DisplaySpec> = self
+            .outputs
+            .iter()
+            .map(|o| DisplaySpec {
+                id: o.display,
+                width: o.config.width,
+                height: o.config.height,
+            })
+            .collect();
+        if let Err(e) = self.images.reconfigure(&self.supervisor, &displays) {
+            tracing::warn!("cannot tell the image worker the new size: {e}");
+        }
     }
 
     /// Worker processes starting and stopping.
@@ -576,9 +619,11 @@ impl RenderLoop {
             if last == height {
                 o.period.upload(up.spent);
                 tracing::debug!(
-                    "display {}: {} uploaded in {:?}",
+                    "display {}: {} ({}x{}) uploaded in {:?}",
                     o.display,
                     up.info.source,
+                    width,
+                    height,
                     up.spent
                 );
                 o.upload = None;
@@ -790,9 +835,10 @@ impl Output {
         (spec, self.surface)
     }
 
-    fn resize(&mut self, gpu: &Gpu, size: (u32, u32)) {
+    /// True when the size changed.
+    fn resize(&mut self, gpu: &Gpu, size: (u32, u32)) -> bool {
         if size.0 == 0 || size.1 == 0 || (self.config.width, self.config.height) == size {
-            return;
+            return false;
         }
         self.config.width = size.0;
         self.config.height = size.1;
@@ -802,6 +848,7 @@ impl Output {
         }
         self.renderer.resize(size);
         self.redraw = true;
+        true
     }
 
     /// Draws the renderer's state into the surface and presents it. False when no frame was
