@@ -4,35 +4,39 @@
 //!
 //! - **(a) idle**: the real render thread (`shell::render`) and the real supervisor and image
 //!   worker, serving three large photos that were decoded and cached before the clock started,
-//!   so the worker does no work during the run.
+//!   so the worker does no work while frames are measured.
 //! - **(b) saturated**: (a) again while a second, independent image worker decodes large photos
 //!   non-stop: a driver thread asks it for its next photo as soon as it answered (never reading
 //!   the frame, so the UI process does no extra work), from a folder of links to the large
 //!   photos that its cache cannot hold, prefetch 16. That is the production worker process with
-//!   its own decode threads at their own low priority (nice 10, half the cores), kept busy all
-//!   the time: "the image worker decodes large photos continuously". A separate worker keeps
-//!   the shown worker's answers and timing exactly as in (a), so load is the only difference.
+//!   its own decode threads at their own low priority (nice 10, half the cores), never short of
+//!   work: "the image worker decodes large photos continuously". A second worker, rather than
+//!   the shown one, keeps the shown worker's answers and timing exactly as in (a), so the load
+//!   is the only difference.
 //! - **(c) inline**: the design the worker isolation replaces: a stand-in loop on the same
-//!   building blocks as the real one (`Show`, `Picker`, `FrameStats`, the renderer, Ken Burns,
-//!   the same offscreen pacing) that decodes and scales the next large photo with
-//!   `prepare_file` on the render thread itself when the show asks for it, then uploads it.
+//!   building blocks as the real one (`Show`, `Picker`, the renderer, Ken Burns, the same
+//!   offscreen pacing) that decodes and scales the next large photo with `prepare_file` on the
+//!   render thread itself when the show asks for it, then uploads it.
 //! - **(c0) control**: the same stand-in loop with the photos decoded before the clock started,
 //!   so (c0) against (a) shows how closely the stand-in matches the real loop, and (c) against
 //!   (c0) what the inline decode alone costs.
 //!
-//! Every interval between two presented frames counts in the stand-in; the real loop's metrics
-//! leave out intervals of 500 ms or more (idle stretches), so a stall that long would not show
-//! in (a) or (b): the table's frames + dropped against the run's length tells whether one
-//! happened.
+//! A noisy machine drifts over minutes, so each scenario runs in segments of at most 15 s, the
+//! four taking turns in every round (in a rotating order), and each scenario's intervals are
+//! pooled over its segments. The real loop reports its intervals through its own metrics with
+//! a period shorter than a frame, so there is one record per frame and the bench sees every
+//! interval the loop measured. That loop leaves out intervals of 500 ms or more (it takes them
+//! for idle stretches), so a stall that long would not show in (a) or (b); frames + dropped
+//! against the measured time tells whether one happened. The stand-in counts every interval.
 
 use crate::images::{Direction, ImageClient, ImageEvent, image_config};
 use crate::shell::gpu::{self, Target};
-use crate::shell::metrics::{FrameStats, MetricsSink, Summary};
+use crate::shell::metrics::{MetricsSink, Summary, dropped_in};
 use crate::shell::picker::Picker;
 use crate::shell::render::{self, Command as RenderCommand, Notice, OutputSpec, ShowConfig};
 use crate::shell::show::{Arrival, Show, Timing};
 use crate::supervisor::{Event, Supervisor, SupervisorConfig, WorkerSpec, region_plan};
-use anyhow::{Context, anyhow, bail};
+use anyhow::{Context, bail};
 use idlewild_image::prepare::prepare_file;
 use idlewild_image::scan::{ScanEvent, ScanOptions, scan};
 use idlewild_image::sources::ExtensionSet;
@@ -57,12 +61,21 @@ const LARGE_PIXELS: u64 = 4_000_000;
 const SHOWN: usize = 3;
 /// Links in the saturating worker's folder (its cache holds a few frames, so each is decoded).
 const LOAD_LINKS: usize = 64;
-/// The same transitions, in the same order, in every scenario.
+/// Longest segment of one scenario, in seconds.
+const SEGMENT_S: u32 = 15;
+/// The same transitions, in the same order, in every segment.
 const SEED: u64 = 0x1d1e_3111d;
 /// Intervals this long are idle stretches to the real loop's metrics (left out).
 const IDLE_GAP: Duration = Duration::from_millis(500);
 /// The pacing of an offscreen output (no refresh rate: 60 Hz).
 const FRAME: Duration = Duration::from_nanos(16_666_667);
+/// The scenarios, in table order.
+const NAMES: [&str; 4] = [
+    "(a) real loop, image worker idle",
+    "(b) real loop, a worker decoding non-stop",
+    "(c0) stand-in loop, photos decoded beforehand",
+    "(c) stand-in loop, decoding on the render thread",
+];
 
 /// Options of `bench frames`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,15 +95,42 @@ struct Photo {
     prepare_ms: f64,
 }
 
-/// One scenario's frame intervals.
-struct Figures {
-    frames: u64,
-    dropped: u64,
-    interval: Summary,
+/// One scenario's frame intervals, pooled over its segments.
+#[derive(Default)]
+struct Samples {
+    intervals: Vec<Duration>,
     transitions: u64,
     watchdogs: u64,
-    /// Intervals of [`IDLE_GAP`] or more (stand-in only; the real loop leaves them out).
-    gaps: Option<u64>,
+    /// From the start of the first interval to the end of the last one.
+    measured: Duration,
+    /// The shown worker's CPU seconds, and the seconds they were measured over (real loop,
+    /// Linux).
+    worker_cpu: Option<(f64, f64)>,
+}
+
+impl Samples {
+    fn add(&mut self, more: Samples) {
+        self.intervals.extend(more.intervals);
+        self.transitions += more.transitions;
+        self.watchdogs += more.watchdogs;
+        self.measured += more.measured;
+        self.worker_cpu = match (self.worker_cpu, more.worker_cpu) {
+            (Some(a), Some(b)) => Some((a.0 + b.0, a.1 + b.1)),
+            (a, b) => a.or(b),
+        };
+    }
+
+    fn summary(&self) -> Summary {
+        Summary::of(&mut self.intervals.clone())
+    }
+}
+
+/// What the saturating worker did over the (b) segments.
+#[derive(Default)]
+struct LoadTally {
+    delivered: u64,
+    cpu: Option<f64>,
+    wall: Duration,
 }
 
 /// Runs every scenario and prints the table and the ratios.
@@ -111,139 +151,156 @@ pub fn run(opts: &Options) -> anyhow::Result<()> {
             source.display()
         );
     }
+    let rounds = opts.seconds.div_ceil(SEGMENT_S);
+    let segment = Duration::from_secs(u64::from(opts.seconds)) / rounds;
     let profile = if cfg!(debug_assertions) {
         "debug (dependencies and worker crates at opt-level 2)"
     } else {
         "release"
     };
     println!(
-        "idlewild bench frames — build: {profile}; {w}x{h} offscreen at 60 Hz, a {TRANSITION_MS} ms \
-         transition every {INTERVAL_S} s (random effects, same sequence in every scenario, Ken \
-         Burns on), {} s per scenario",
-        opts.seconds
+        "idlewild bench frames — build: {profile}; {w}x{h} offscreen at 60 Hz, a {TRANSITION_MS} \
+         ms transition every {INTERVAL_S} s (random effects, the same sequence in every \
+         segment, Ken Burns on); {} s per scenario in {rounds} round{} of {:.1} s, the \
+         scenarios taking turns",
+        opts.seconds,
+        if rounds == 1 { "" } else { "s" },
+        segment.as_secs_f64()
     );
     print_adapter()?;
-    let mut times: Vec<f64> = large.iter().map(|p| p.prepare_ms).collect();
-    times.sort_by(f64::total_cmp);
-    let pixels = |p: &Photo| format!("{}x{}", p.source.0, p.source.1);
-    println!(
-        "photos: {} large of {} in {} ({}, {} to {}); prepare_file to {w}x{h} on one thread: \
-         median {:.0} ms, max {:.0} ms",
-        large.len(),
-        all.len(),
-        source.display(),
-        if large.iter().all(|p| pixels_of(p) >= LARGE_PIXELS) {
-            "≥ 4 MP"
-        } else {
-            "the largest found"
-        },
-        large.last().map(pixels).unwrap_or_default(),
-        large.first().map(pixels).unwrap_or_default(),
-        times[times.len() / 2],
-        times[times.len() - 1],
-    );
+    print_photos(&large, all.len(), &source, opts.size);
     let shown_dir = tempfile::tempdir()?;
     for (i, p) in large.iter().take(SHOWN).enumerate() {
         link(&p.path, &shown_dir.path().join(link_name(i, &p.path)))?;
     }
     let settings = settings(shown_dir.path());
-    println!();
-    println!(
-        "  {:<48} {:>6} {:>7} {:>8} {:>8} {:>8} {:>5}",
-        "scenario", "frames", "dropped", "p50 ms", "p99 ms", "max ms", "trans"
-    );
-
-    let row = |name: &str, f: &Figures| print_row(name, f, opts.seconds);
-    let (a, cpu_a) = real_loop(opts, &settings)?;
-    row("(a) real loop, image worker idle", &a);
-    let load = Load::start(&large, opts.size)?;
-    let load_before = load.sample();
-    let b = real_loop(opts, &settings);
-    let load_after = load.sample();
-    let load_failure = load.stop();
-    let (b, cpu_b) = b?;
-    row("(b) real loop, a worker decoding non-stop", &b);
     let shown: Vec<Vec<u8>> = large
         .iter()
         .take(SHOWN)
         .map(|p| prepare(&p.path, opts.size))
         .collect::<Result<_, _>>()?;
-    let c0 = stand_in(opts, &settings, Feed::Ready(&shown))?;
-    row("(c0) stand-in loop, photos decoded beforehand", &c0);
-    let paths: Vec<PathBuf> = large.iter().map(|p| p.path.clone()).collect();
-    let mut decode = Vec::new();
-    let c = stand_in(opts, &settings, Feed::Decode(&paths, &mut decode))?;
-    row("(c) stand-in loop, decoding on the render thread", &c);
-
-    println!();
-    let share = |cpu: Option<f64>| cpu.map_or("n/a".to_owned(), |c| format!("{:.0}%", c * 100.0));
-    println!(
-        "  shown worker's CPU over the run: (a) {}, (b) {} of a core",
-        share(cpu_a),
-        share(cpu_b)
-    );
-    match load_failure {
-        Some(why) => println!("  (b) LOAD FAILED: {why}; (b) is not a saturated run"),
-        None => {
-            let frames = load_after.0 - load_before.0;
-            let secs = load_after.2.duration_since(load_before.2).as_secs_f64();
-            let cpu = match (load_before.1, load_after.1) {
-                (Some(x), Some(y)) => format!("{:.0}%", (y - x) / secs * 100.0),
-                _ => "n/a".to_owned(),
+    let mut control = Feed::new(Source::Ready(shown));
+    let mut inline = Feed::new(Source::Decode(
+        large.iter().map(|p| p.path.clone()).collect(),
+    ));
+    let mut samples: [Samples; 4] = Default::default();
+    let mut load = LoadTally::default();
+    for round in 0..rounds {
+        for turn in 0..4 {
+            let which = (round as usize + turn) % 4;
+            let got = match which {
+                0 => real_loop(opts, &settings, segment)?,
+                1 => saturated(opts, &settings, segment, &large, &mut load)?,
+                2 => stand_in(opts, &settings, segment, &mut control)?,
+                _ => stand_in(opts, &settings, segment, &mut inline)?,
             };
-            println!(
-                "  (b) load: {frames} large photos decoded in {secs:.0} s ({:.1}/s) by the \
-                 second worker; its CPU {cpu} of a core ({} decode thread(s) at nice 10)",
-                frames as f64 / secs,
-                decode_threads()
-            );
+            samples[which].add(got);
         }
+        eprintln!("bench frames: round {} of {rounds} done", round + 1);
     }
+    print_table(&samples, &load, &inline.times);
+    Ok(())
+}
+
+fn print_photos(large: &[Photo], found: usize, source: &Path, size: (u32, u32)) {
+    let mut times: Vec<f64> = large.iter().map(|p| p.prepare_ms).collect();
+    times.sort_by(f64::total_cmp);
+    let dims =
+        |p: Option<&Photo>| p.map_or(String::new(), |p| format!("{}x{}", p.source.0, p.source.1));
+    let which = if large.iter().all(|p| pixels_of(p) >= LARGE_PIXELS) {
+        "≥ 4 MP"
+    } else {
+        "the largest found"
+    };
+    println!(
+        "photos: {} large of {found} in {} ({which}, {} to {}); prepare_file to {}x{} on one \
+         thread: median {:.0} ms, max {:.0} ms",
+        large.len(),
+        source.display(),
+        dims(large.last()),
+        dims(large.first()),
+        size.0,
+        size.1,
+        median(&times),
+        times.last().copied().unwrap_or(0.0),
+    );
+}
+
+fn print_table(samples: &[Samples; 4], load: &LoadTally, decode_ms: &[f64]) {
+    println!();
+    println!(
+        "  {:<48} {:>6} {:>7} {:>8} {:>8} {:>8} {:>5}",
+        "scenario", "frames", "dropped", "p50 ms", "p99 ms", "max ms", "trans"
+    );
+    let summaries: Vec<Summary> = samples.iter().map(Samples::summary).collect();
+    for ((name, s), summary) in NAMES.iter().zip(samples).zip(&summaries) {
+        let frames = s.intervals.len() as u64;
+        let dropped: u64 = s.intervals.iter().map(|&i| dropped_in(i, FRAME)).sum();
+        // Frames shown and missed add up to the time measured, unless an interval was left
+        // out (the real loop leaves out those of 500 ms or more).
+        let expected = s.measured.as_secs_f64() / FRAME.as_secs_f64();
+        let missing = expected - (frames + dropped) as f64;
+        let gaps = s.intervals.iter().filter(|&&i| i >= IDLE_GAP).count();
+        let mut notes = String::new();
+        if gaps > 0 {
+            let noun = if gaps == 1 { "interval" } else { "intervals" };
+            notes += &format!("  ({gaps} {noun} ≥ 500 ms)");
+        }
+        if missing > 0.02 * expected {
+            notes += &format!("  (~{missing:.0} frame times unaccounted for)");
+        }
+        if s.watchdogs > 0 {
+            notes += &format!("  ({} ended by the watchdog)", s.watchdogs);
+        }
+        println!(
+            "  {name:<48} {frames:>6} {dropped:>7} {:>8.2} {:>8.2} {:>8.2} {:>5}{notes}",
+            summary.p50_ms, summary.p99_ms, summary.max_ms, s.transitions
+        );
+    }
+    println!();
+    let share = |s: &Samples| match s.worker_cpu {
+        Some((cpu, wall)) => format!("{:.0}%", cpu / wall.max(1e-9) * 100.0),
+        None => "n/a".to_owned(),
+    };
+    println!(
+        "  the shown worker's CPU while measured: (a) {}, (b) {} of a core",
+        share(&samples[0]),
+        share(&samples[1])
+    );
+    let wall = load.wall.as_secs_f64().max(1e-9);
+    println!(
+        "  (b) load: {} large photos decoded in {wall:.0} s ({:.1}/s) by the second worker; its \
+         CPU {} of a core (a decode pool of {} thread(s) at nice 10)",
+        load.delivered,
+        load.delivered as f64 / wall,
+        load.cpu
+            .map_or("n/a".to_owned(), |c| format!("{:.0}%", c / wall * 100.0)),
+        decode_threads()
+    );
     println!(
         "  (c) decodes on the render thread: {} photos, {:.0} ms median, {:.0} ms max each",
-        decode.len(),
-        median(&decode),
-        decode.iter().copied().fold(0.0, f64::max)
+        decode_ms.len(),
+        median(decode_ms),
+        decode_ms.iter().copied().fold(0.0, f64::max)
     );
+    let [a, b, c0, c] = [0, 1, 2, 3].map(|i| summaries[i]);
     let ratio = |x: f64, y: f64| if y > 0.0 { x / y } else { f64::NAN };
-    let p99_ba = ratio(b.interval.p99_ms, a.interval.p99_ms);
+    let p99_ba = ratio(b.p99_ms, a.p99_ms);
     println!(
-        "  p99(b)/p99(a) = {p99_ba:.2} (target ≤ 1.25: {})",
+        "  p99(b)/p99(a) = {p99_ba:.3} (target ≤ 1.25: {})",
         if p99_ba <= 1.25 { "met" } else { "MISSED" }
     );
     println!(
         "  p99(c)/p99(a) = {:.2}, max(c)/max(a) = {:.2} (what isolation buys); \
          p99(c)/p99(c0) = {:.2}, max(c)/max(c0) = {:.2}",
-        ratio(c.interval.p99_ms, a.interval.p99_ms),
-        ratio(c.interval.max_ms, a.interval.max_ms),
-        ratio(c.interval.p99_ms, c0.interval.p99_ms),
-        ratio(c.interval.max_ms, c0.interval.max_ms),
+        ratio(c.p99_ms, a.p99_ms),
+        ratio(c.max_ms, a.max_ms),
+        ratio(c.p99_ms, c0.p99_ms),
+        ratio(c.max_ms, c0.max_ms),
     );
     println!(
-        "  p99(c0)/p99(a) = {:.2} (the stand-in loop against the real one, both without decoding)",
-        ratio(c0.interval.p99_ms, a.interval.p99_ms)
-    );
-    Ok(())
-}
-
-fn print_row(name: &str, f: &Figures, seconds: u32) {
-    // Frames shown and missed should add up to the run's length; the real loop's metrics leave
-    // out intervals of 500 ms or more, so a shortfall there is a stall it did not count.
-    let expected = f64::from(seconds) / FRAME.as_secs_f64();
-    let missing = expected - (f.frames + f.dropped) as f64;
-    let gaps = match f.gaps {
-        Some(n) if n > 0 => format!("  ({n} intervals ≥ 500 ms)"),
-        None if missing > 0.02 * expected => format!("  (~{missing:.0} frame times unaccounted)"),
-        _ => String::new(),
-    };
-    let watchdogs = if f.watchdogs > 0 {
-        format!("  ({} by the watchdog)", f.watchdogs)
-    } else {
-        String::new()
-    };
-    println!(
-        "  {name:<48} {:>6} {:>7} {:>8.2} {:>8.2} {:>8.2} {:>5}{gaps}{watchdogs}",
-        f.frames, f.dropped, f.interval.p50_ms, f.interval.p99_ms, f.interval.max_ms, f.transitions
+        "  p99(c0)/p99(a) = {:.2} (the stand-in loop against the real one, neither decoding)",
+        ratio(c0.p99_ms, a.p99_ms)
     );
 }
 
@@ -364,9 +421,8 @@ fn settings(folder: &Path) -> Settings {
 }
 
 /// The show's configuration as the shell makes it from settings (`shell::app::show_config`,
-/// private to the shell; keep the two alike), with a fixed seed and one periodic metrics
-/// record per run.
-fn show_config(s: &Settings, run: Duration) -> ShowConfig {
+/// private to the shell; keep the two alike), with a fixed seed.
+fn show_config(s: &Settings) -> ShowConfig {
     let interval = Duration::from_secs(u64::from(s.display.interval_s));
     let global = Duration::from_millis(u64::from(s.transitions.duration_ms));
     let durations: Vec<Duration> = TransitionId::all().map(|_| global).collect();
@@ -376,7 +432,7 @@ fn show_config(s: &Settings, run: Duration) -> ShowConfig {
         longest: durations.iter().copied().max().unwrap_or(global),
         durations,
         ken_burns: Some(KenBurns::DEFAULT),
-        metrics_period: run,
+        metrics_period: render::METRICS_PERIOD,
         random: s.transitions.random,
         fixed: TransitionId::CROSSFADE,
         pool: Vec::new(),
@@ -402,7 +458,7 @@ fn started(supervisor: &Supervisor) -> anyhow::Result<(u32, Option<FrameReader>)
     }
 }
 
-/// Asks for the next photo and waits for it (set-up only, never during a measurement).
+/// Asks for the next photo and waits for it (set-up only, never while frames are measured).
 fn next_photo(client: &mut ImageClient, supervisor: &Supervisor) -> anyhow::Result<()> {
     // Queued even when refused for now; `poll` sends it again.
     let _ = client.request(supervisor, 0, Direction::Next);
@@ -426,9 +482,8 @@ fn next_photo(client: &mut ImageClient, supervisor: &Supervisor) -> anyhow::Resu
     bail!("no photo from the image worker within 60 s")
 }
 
-/// Scenarios (a) and (b): the real render thread over the real supervisor and image worker.
-/// Also returns the shown worker's CPU use over the run, in cores.
-fn real_loop(opts: &Options, settings: &Settings) -> anyhow::Result<(Figures, Option<f64>)> {
+/// One segment of (a): the real render thread over the real supervisor and image worker.
+fn real_loop(opts: &Options, settings: &Settings, segment: Duration) -> anyhow::Result<Samples> {
     let (config, _) = SupervisorConfig::from_settings(settings, std::env::current_exe()?);
     let supervisor = Arc::new(Supervisor::start(config)?);
     let (pid, frames) = started(&supervisor)?;
@@ -441,7 +496,7 @@ fn real_loop(opts: &Options, settings: &Settings) -> anyhow::Result<(Figures, Op
     let mut images = ImageClient::new(image_config(settings, &[display], &[], state.path()));
     // The render thread attaches on the worker's `Started` event, which was taken above: the
     // client goes in attached. Every photo is asked for once first, so all are cached and the
-    // worker has nothing to decode while the clock runs.
+    // worker has nothing to decode while frames are measured.
     images.attach(&supervisor, frames)?;
     for _ in 0..SHOWN {
         next_photo(&mut images, &supervisor)?;
@@ -449,7 +504,6 @@ fn real_loop(opts: &Options, settings: &Settings) -> anyhow::Result<(Figures, Op
     let out = tempfile::tempdir()?;
     let path = out.path().join("metrics.jsonl");
     let (sink, writer) = MetricsSink::open(&path)?;
-    let run = Duration::from_secs(u64::from(opts.seconds));
     let (notice_tx, notices) = crossbeam_channel::unbounded();
     let output = OutputSpec {
         display: 0,
@@ -457,12 +511,15 @@ fn real_loop(opts: &Options, settings: &Settings) -> anyhow::Result<(Figures, Op
         size: opts.size,
         refresh_mhz: None,
     };
-    let cpu_before = cpu_seconds(pid);
-    let t0 = Instant::now();
+    // A metrics period shorter than a frame: one record per frame, holding its interval.
+    let config = ShowConfig {
+        metrics_period: Duration::from_millis(1),
+        ..show_config(settings)
+    };
     let (tx, thread) = render::spawn(
         instance(),
         vec![output],
-        show_config(settings, run),
+        config,
         images,
         Arc::clone(&supervisor),
         Some(sink),
@@ -470,25 +527,7 @@ fn real_loop(opts: &Options, settings: &Settings) -> anyhow::Result<(Figures, Op
             let _ = notice_tx.send(n);
         }),
     )?;
-    // The periodic record is written one period after the render thread set itself up.
-    let deadline = t0 + run + Duration::from_secs(30);
-    let mut fatal = None;
-    let mut records = Vec::new();
-    while Instant::now() < deadline && fatal.is_none() {
-        match notices.recv_timeout(Duration::from_millis(200)) {
-            Ok(Notice::Fatal(message)) => fatal = Some(message),
-            Ok(Notice::FirstFrame { .. }) | Err(_) => {}
-        }
-        if t0.elapsed() >= run {
-            records = read_records(&path);
-            if records.iter().any(|r| r["kind"] == "periodic") {
-                break;
-            }
-        }
-    }
-    let cpu = cpu_before
-        .zip(cpu_seconds(pid))
-        .map(|(x, y)| (y - x) / t0.elapsed().as_secs_f64());
+    let cpu = measure(&notices, segment, pid);
     let _ = tx.send(RenderCommand::Quit);
     let joined = thread.join();
     let _ = writer.join();
@@ -496,45 +535,98 @@ fn real_loop(opts: &Options, settings: &Settings) -> anyhow::Result<(Figures, Op
     if joined.is_err() {
         bail!("the render thread panicked");
     }
-    if let Some(message) = fatal {
-        bail!("the render thread gave up: {message}");
-    }
-    let periodic = records
-        .iter()
-        .find(|r| r["kind"] == "periodic")
-        .ok_or_else(|| anyhow!("no periodic metrics record within the run + 30 s"))?;
-    let transitions: Vec<_> = records
-        .iter()
-        .filter(|r| r["kind"] == "transition" && r["t_s"].as_f64() <= periodic["t_s"].as_f64())
-        .collect();
-    let number = |v: &serde_json::Value| v.as_f64().unwrap_or(0.0);
-    let interval = &periodic["interval"];
-    Ok((
-        Figures {
-            frames: periodic["frames"].as_u64().unwrap_or(0),
-            dropped: periodic["dropped"].as_u64().unwrap_or(0),
-            interval: Summary {
-                count: interval["count"].as_u64().unwrap_or(0) as usize,
-                p50_ms: number(&interval["p50_ms"]),
-                p95_ms: number(&interval["p95_ms"]),
-                p99_ms: number(&interval["p99_ms"]),
-                max_ms: number(&interval["max_ms"]),
+    let mut samples = Samples {
+        worker_cpu: cpu?,
+        ..Samples::default()
+    };
+    // The time measured runs from the start of the first interval counted to the last frame,
+    // so intervals the loop left out show as a shortfall (the wait for the first photo does
+    // not).
+    let mut span: Option<(f64, f64)> = None;
+    for record in read_records(&path) {
+        if record["lost_records"].as_u64().unwrap_or(0) > 0 {
+            bail!("the metrics writer fell behind: records were lost");
+        }
+        match record["kind"].as_str() {
+            Some("periodic") => match record["interval"]["count"].as_u64() {
+                Some(0) => {}
+                Some(1) => {
+                    let interval = record["interval"]["max_ms"].as_f64().unwrap_or(0.0) / 1e3;
+                    let t = record["t_s"].as_f64().unwrap_or(0.0);
+                    span = Some((span.map_or(t - interval, |(first, _)| first), t));
+                    samples.intervals.push(Duration::from_secs_f64(interval));
+                }
+                other => bail!("a metrics record of {other:?} frames; one per record expected"),
             },
-            transitions: transitions.len() as u64,
-            watchdogs: transitions.iter().filter(|r| r["watchdog"] == true).count() as u64,
-            gaps: None,
-        },
-        cpu,
-    ))
+            Some("transition") => {
+                samples.transitions += 1;
+                samples.watchdogs += u64::from(record["watchdog"] == true);
+            }
+            _ => {}
+        }
+    }
+    samples.measured = span.map_or(Duration::ZERO, |(first, last)| {
+        Duration::from_secs_f64((last - first).max(0.0))
+    });
+    Ok(samples)
 }
 
-/// The metrics file's records so far (a line being written is skipped).
+/// Waits for the first frame, then for `segment`; the CPU seconds process `pid` used meanwhile,
+/// and that time in seconds.
+fn measure(
+    notices: &crossbeam_channel::Receiver<Notice>,
+    segment: Duration,
+    pid: u32,
+) -> anyhow::Result<Option<(f64, f64)>> {
+    let mut end = None;
+    let give_up = Instant::now() + Duration::from_secs(30);
+    let mut cpu_before = None;
+    loop {
+        match notices.recv_deadline(end.unwrap_or(give_up)) {
+            Ok(Notice::FirstFrame { .. }) => {
+                end = Some(Instant::now() + segment);
+                cpu_before = cpu_seconds(pid);
+            }
+            Ok(Notice::Fatal(message)) => bail!("the render thread gave up: {message}"),
+            Err(_) if end.is_none() => bail!("no frame within 30 s"),
+            Err(_) => break,
+        }
+    }
+    let cpu = cpu_before.zip(cpu_seconds(pid));
+    Ok(cpu.map(|(x, y)| (y - x, segment.as_secs_f64())))
+}
+
+/// The metrics file's records (a line being written is skipped).
 fn read_records(path: &Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(path)
         .unwrap_or_default()
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect()
+}
+
+/// One segment of (b): (a) while a second image worker decodes large photos non-stop.
+fn saturated(
+    opts: &Options,
+    settings: &Settings,
+    segment: Duration,
+    large: &[Photo],
+    tally: &mut LoadTally,
+) -> anyhow::Result<Samples> {
+    let load = Load::start(large, opts.size)?;
+    let before = load.sample();
+    let shown = real_loop(opts, settings, segment);
+    let after = load.sample();
+    if let Some(why) = load.stop() {
+        bail!("the saturating worker failed: {why}");
+    }
+    tally.delivered += after.0 - before.0;
+    tally.wall += after.2 - before.2;
+    tally.cpu = match (before.1, after.1) {
+        (Some(x), Some(y)) => Some(tally.cpu.unwrap_or(0.0) + y - x),
+        _ => None,
+    };
+    shown
 }
 
 /// Decode threads of an image worker on this machine (the worker's own rule: half the cores,
@@ -670,18 +762,67 @@ fn cpu_seconds(_pid: u32) -> Option<f64> {
 }
 
 /// Where the stand-in loop's photos come from.
-enum Feed<'a> {
+enum Source {
     /// Frames prepared before the clock started (c0).
-    Ready(&'a [Vec<u8>]),
-    /// Photos decoded and scaled on the render thread when the show asks (c); the time each
-    /// took is pushed to the vector.
-    Decode(&'a [PathBuf], &'a mut Vec<f64>),
+    Ready(Vec<Vec<u8>>),
+    /// Photos decoded and scaled on the render thread when the show asks for one (c).
+    Decode(Vec<PathBuf>),
 }
 
-/// Scenarios (c0) and (c): the render loop's per-frame steps for one offscreen output (as in
-/// `shell::render`: requests, upload, `Show::tick`, Ken Burns views, draw, at most one frame in
-/// flight, 60 Hz pacing), with the photo supplied by `feed` instead of a worker.
-fn stand_in(opts: &Options, settings: &Settings, mut feed: Feed<'_>) -> anyhow::Result<Figures> {
+/// A source and whose turn is next, kept across segments so every photo takes its turn.
+struct Feed {
+    source: Source,
+    next: usize,
+    buf: Vec<u8>,
+    /// Milliseconds each decode on the render thread took.
+    times: Vec<f64>,
+}
+
+impl Feed {
+    fn new(source: Source) -> Self {
+        Self {
+            source,
+            next: 0,
+            buf: Vec::new(),
+            times: Vec::new(),
+        }
+    }
+
+    /// The next photo's frame, decoded here and now for [`Source::Decode`].
+    fn next_frame(&mut self, size: (u32, u32)) -> anyhow::Result<&[u8]> {
+        let turn = self.next;
+        self.next += 1;
+        match &self.source {
+            Source::Ready(frames) => Ok(&frames[turn % frames.len()]),
+            Source::Decode(paths) => {
+                let path = &paths[turn % paths.len()];
+                let t = Instant::now();
+                prepare_file(
+                    path,
+                    size,
+                    &ScaleOptions::default(),
+                    &ImageLimits::default(),
+                    None,
+                    &mut self.buf,
+                )
+                .with_context(|| format!("cannot prepare {}", path.display()))?;
+                self.times.push(t.elapsed().as_secs_f64() * 1e3);
+                Ok(&self.buf)
+            }
+        }
+    }
+}
+
+/// One segment of (c0) or (c): the render loop's per-frame steps for one offscreen output (as
+/// in `shell::render`: requests, upload, `Show::tick`, Ken Burns views, draw with at most one
+/// frame in flight, 60 Hz pacing), with each photo taken from `feed` on this thread instead of
+/// from a worker. Measured from the first frame for `segment`.
+fn stand_in(
+    opts: &Options,
+    settings: &Settings,
+    segment: Duration,
+    feed: &mut Feed,
+) -> anyhow::Result<Samples> {
     let gpu = gpu::open(&instance(), None)?;
     let surface = gpu::offscreen_configuration(opts.size);
     let target = gpu.device.create_texture(&wgpu::TextureDescriptor {
@@ -700,41 +841,25 @@ fn stand_in(opts: &Options, settings: &Settings, mut feed: Feed<'_>) -> anyhow::
     });
     let view = target.create_view(&wgpu::TextureViewDescriptor::default());
     let mut renderer = Renderer::new(&gpu.device, &gpu.queue, surface.format, opts.size)?;
-    let length = Duration::from_secs(u64::from(opts.seconds));
-    let config = show_config(settings, length);
+    let config = show_config(settings);
     let mut show = Show::new(config.timing);
     let mut picker = Picker::new(config.random, config.fixed, &config.pool, config.seed);
-    let mut stats = FrameStats::default();
+    let mut samples = Samples::default();
     let mut paths: [Option<(u32, Instant)>; 2] = [None, None];
     let mut state = FrameState::default();
     let mut in_flight: Option<wgpu::SubmissionIndex> = None;
+    let mut first: Option<Instant> = None;
     let mut last_present: Option<Instant> = None;
-    let (mut transitions, mut watchdogs, mut gaps) = (0u64, 0u64, 0u64);
-    let mut buf = Vec::new();
-    let mut next = 0usize;
-    let started = Instant::now();
-    let mut next_frame = started;
-    while started.elapsed() < length {
+    let give_up = Instant::now() + Duration::from_secs(30);
+    let mut next_frame = Instant::now();
+    loop {
+        match first {
+            Some(t) if t.elapsed() >= segment => break,
+            None if Instant::now() >= give_up => bail!("no frame within 30 s"),
+            _ => {}
+        }
         for _ in show.requests(Instant::now()) {
-            let frame: &[u8] = match &mut feed {
-                Feed::Ready(frames) => &frames[next % frames.len()],
-                Feed::Decode(photos, times) => {
-                    let t = Instant::now();
-                    let path = &photos[next % photos.len()];
-                    prepare_file(
-                        path,
-                        opts.size,
-                        &ScaleOptions::default(),
-                        &ImageLimits::default(),
-                        None,
-                        &mut buf,
-                    )
-                    .with_context(|| format!("cannot prepare {}", path.display()))?;
-                    times.push(t.elapsed().as_secs_f64() * 1e3);
-                    &buf
-                }
-            };
-            next += 1;
+            let frame = feed.next_frame(opts.size)?;
             if show.frame_arrived() == Arrival::Upload {
                 renderer.set_image(&gpu.queue, Slot::Next, frame, opts.size.0, opts.size.1)?;
                 show.uploaded();
@@ -756,9 +881,9 @@ fn stand_in(opts: &Options, settings: &Settings, mut feed: Feed<'_>) -> anyhow::
         {
             paths[1] = Some((run.seed ^ 0x9e37_79b9, now));
         }
-        if tick.finished.is_some() {
-            transitions += 1;
-            watchdogs += u64::from(tick.watchdog);
+        if tick.finished.is_some() && first.is_some() {
+            samples.transitions += 1;
+            samples.watchdogs += u64::from(tick.watchdog);
         }
         let mut frame_state = match tick.running {
             Some(run) => FrameState {
@@ -792,6 +917,7 @@ fn stand_in(opts: &Options, settings: &Settings, mut feed: Feed<'_>) -> anyhow::
                 .create_command_encoder(&wgpu::CommandEncoderDescriptor {
                     label: Some("bench frames frame"),
                 });
+            // Like the real loop's offscreen output: the previous frame finishes first.
             if let Some(index) = in_flight.take() {
                 let _ = gpu.device.poll(wgpu::PollType::Wait {
                     submission_index: Some(index),
@@ -801,11 +927,10 @@ fn stand_in(opts: &Options, settings: &Settings, mut feed: Feed<'_>) -> anyhow::
             renderer.render(&mut encoder, &view);
             in_flight = Some(gpu.queue.submit([encoder.finish()]));
             if let Some(last) = last_present {
-                let interval = now.saturating_duration_since(last);
-                gaps += u64::from(interval >= IDLE_GAP);
-                stats.frame(interval, FRAME);
+                samples.intervals.push(now.saturating_duration_since(last));
             }
             last_present = Some(now);
+            first.get_or_insert(now);
         }
         next_frame = if animating {
             (next_frame + FRAME).max(now)
@@ -814,15 +939,8 @@ fn stand_in(opts: &Options, settings: &Settings, mut feed: Feed<'_>) -> anyhow::
         };
         std::thread::sleep(next_frame.saturating_duration_since(Instant::now()));
     }
-    let (frames, dropped, interval, _) = stats.take();
-    Ok(Figures {
-        frames,
-        dropped,
-        interval,
-        transitions,
-        watchdogs,
-        gaps: Some(gaps),
-    })
+    samples.measured = samples.intervals.iter().sum();
+    Ok(samples)
 }
 
 fn median(v: &[f64]) -> f64 {
