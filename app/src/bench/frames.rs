@@ -38,14 +38,11 @@ use crate::shell::show::{Arrival, Show, Timing};
 use crate::supervisor::{Event, Supervisor, SupervisorConfig, WorkerSpec, region_plan};
 use anyhow::{Context, bail};
 use idlewild_image::prepare::prepare_file;
-use idlewild_image::scan::{ScanEvent, ScanOptions, scan};
-use idlewild_image::sources::ExtensionSet;
 use idlewild_protocol::WorkerKind;
 use idlewild_protocol::message::image::{DisplaySpec, ImageLimits, ImageResponse, ScaleOptions};
 use idlewild_protocol::shm::FrameReader;
 use idlewild_renderer::{Easing, FrameState, ImageView, KenBurns, Renderer, Slot, TransitionId};
 use idlewild_settings::Settings;
-use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -141,7 +138,7 @@ pub fn run(opts: &Options) -> anyhow::Result<()> {
     }
     let source = std::fs::canonicalize(&opts.source)
         .with_context(|| format!("--source {}", opts.source.display()))?;
-    let all = photos(&source)?;
+    let all = super::images::photos(&source)?;
     let large = large_photos(&all, opts.size);
     if large.len() < SHOWN {
         bail!(
@@ -323,24 +320,6 @@ fn print_adapter() -> anyhow::Result<()> {
 
 fn instance() -> wgpu::Instance {
     wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env())
-}
-
-/// The JPEGs and PNGs under `dir`, found by the image worker's own scanner.
-fn photos(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let options = ScanOptions {
-        roots: vec![dir.to_path_buf()],
-        extensions: ExtensionSet::new(&["jpg".into(), "jpeg".into(), "png".into()])?,
-        follow_symlinks: false,
-    };
-    let mut out = Vec::new();
-    scan(&options, None, &mut |event| {
-        if let ScanEvent::Batch(paths) = event {
-            out.extend(paths);
-        }
-        ControlFlow::Continue(())
-    });
-    out.sort();
-    Ok(out)
 }
 
 fn pixels_of(p: &Photo) -> u64 {

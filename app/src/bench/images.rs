@@ -35,11 +35,12 @@ pub struct Options {
     pub seconds: u32,
 }
 
-/// The JPEGs and PNGs under `dir`, found by the image worker's own scanner.
-fn photos(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+/// The JPEGs and PNGs under `dir`, sorted, found by the image worker's own scanner (also used
+/// by `bench frames`).
+pub(crate) fn photos(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let options = ScanOptions {
         roots: vec![dir.to_path_buf()],
-        extensions: ExtensionSet::new(&["jpg".into(), "png".into()])?,
+        extensions: ExtensionSet::new(&["jpg".into(), "jpeg".into(), "png".into()])?,
         follow_symlinks: false,
     };
     let mut out = Vec::new();
