@@ -22,4 +22,4 @@ pub mod signals;
 
 mod app;
 
-pub use app::run;
+pub use app::{run, show_config};

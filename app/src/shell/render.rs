@@ -128,6 +128,9 @@ struct Output {
     state: FrameState,
     frame_target: Duration,
     last_present: Option<Instant>,
+    /// The last presented frame was part of continuous drawing (something moved), so the
+    /// interval to the next one is a frame time, however long it is.
+    last_moving: bool,
     redraw: bool,
     announced: bool,
     period: FrameStats,
@@ -696,6 +699,7 @@ impl RenderLoop {
                 },
                 None => FrameState::default(),
             };
+            let mut moving = tick.running.is_some() || o.upload.is_some();
             if let Some(kb) = &config.ken_burns {
                 // A photo's path spans its whole time on screen, its transitions included.
                 let span = (config.timing.interval + config.longest).as_secs_f32();
@@ -708,17 +712,17 @@ impl RenderLoop {
                         )
                     })
                 });
-                animating |= o.show.has_photo();
+                moving |= o.show.has_photo();
             }
             let draw = tick.promote || tick.running.is_some() || o.redraw || state != o.state;
-            animating |= tick.running.is_some() || o.upload.is_some();
+            animating |= moving;
             if !draw || !o.show.has_photo() && !o.redraw {
                 continue;
             }
             o.redraw = false;
             o.state = state;
             o.renderer.update(&state);
-            if o.present(&self.gpu, now, tick.running.is_some()) && !o.announced {
+            if o.present(&self.gpu, now, tick.running.is_some(), moving) && !o.announced {
                 o.announced = true;
                 (self.notify)(Notice::FirstFrame { display: o.display });
             }
@@ -816,6 +820,7 @@ impl Output {
             state: FrameState::default(),
             frame_target: Duration::from_secs_f64(1.0 / hz),
             last_present: None,
+            last_moving: false,
             redraw: true,
             announced: false,
             period: FrameStats::default(),
@@ -853,7 +858,7 @@ impl Output {
 
     /// Draws the renderer's state into the surface and presents it. False when no frame was
     /// presented (occluded, timed out, reconfigured).
-    fn present(&mut self, gpu: &Gpu, now: Instant, in_transition: bool) -> bool {
+    fn present(&mut self, gpu: &Gpu, now: Instant, in_transition: bool, moving: bool) -> bool {
         let mut encoder = gpu
             .device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
@@ -901,18 +906,20 @@ impl Output {
             }
             (None, None) => return false,
         }
-        if let Some(last) = self.last_present {
+        // An interval that starts at a frame drawn while something moved is a frame time,
+        // however long: a stall shows up in p99, max and the dropped count. An interval that
+        // starts after an idle stretch (a still photo draws nothing) is not one.
+        if let Some(last) = self.last_present
+            && self.last_moving
+        {
             let interval = now.saturating_duration_since(last);
-            // Intervals across idle stretches (a still photo draws nothing) are not frame
-            // times; only consecutive animated frames count.
-            if interval < Duration::from_millis(500) {
-                self.period.frame(interval, self.frame_target);
-                if in_transition {
-                    self.transition.frame(interval, self.frame_target);
-                }
+            self.period.frame(interval, self.frame_target);
+            if in_transition {
+                self.transition.frame(interval, self.frame_target);
             }
         }
         self.last_present = Some(now);
+        self.last_moving = moving;
         true
     }
 }
