@@ -34,7 +34,9 @@ use crate::images::{Direction, ImageClient, ImageEvent, image_config};
 use crate::shell::gpu::{self, Target};
 use crate::shell::metrics::{MetricsSink, Summary, dropped_in};
 use crate::shell::picker::Picker;
-use crate::shell::render::{self, Command as RenderCommand, Notice, OutputSpec, ShowConfig};
+use crate::shell::render::{
+    self, Command as RenderCommand, KenBurnsPaths, Notice, OutputSpec, ShowConfig,
+};
 use crate::shell::show::{Arrival, Show};
 use crate::supervisor::{Event, Supervisor, SupervisorConfig, WorkerSpec, region_plan};
 use anyhow::{Context, bail};
@@ -42,7 +44,7 @@ use idlewild_image::prepare::prepare_file;
 use idlewild_protocol::WorkerKind;
 use idlewild_protocol::message::image::{DisplaySpec, ImageLimits, ImageResponse, ScaleOptions};
 use idlewild_protocol::shm::FrameReader;
-use idlewild_renderer::{FrameState, ImageView, Renderer, Slot, TransitionId};
+use idlewild_renderer::{FrameState, Renderer, Slot};
 use idlewild_settings::Settings;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -334,15 +336,7 @@ fn large_photos(all: &[PathBuf], size: (u32, u32)) -> Vec<Photo> {
         .iter()
         .filter_map(|path| {
             let t = Instant::now();
-            let prepared = prepare_file(
-                path,
-                size,
-                &ScaleOptions::default(),
-                &ImageLimits::default(),
-                None,
-                &mut buf,
-            )
-            .ok()?;
+            let prepared = prepare_default(path, size, &mut buf).ok()?;
             Some(Photo {
                 path: path.clone(),
                 source: (prepared.source_width, prepared.source_height),
@@ -359,17 +353,20 @@ fn large_photos(all: &[PathBuf], size: (u32, u32)) -> Vec<Photo> {
     found
 }
 
+/// The worker's path for one photo with the default scaling and limits, into `out`.
+fn prepare_default(
+    path: &Path,
+    size: (u32, u32),
+    out: &mut Vec<u8>,
+) -> Result<idlewild_image::prepare::Prepared, idlewild_image::ImageError> {
+    let (scale, limits) = (ScaleOptions::default(), ImageLimits::default());
+    prepare_file(path, size, &scale, &limits, None, out)
+}
+
 fn prepare(path: &Path, size: (u32, u32)) -> anyhow::Result<Vec<u8>> {
     let mut out = Vec::new();
-    prepare_file(
-        path,
-        size,
-        &ScaleOptions::default(),
-        &ImageLimits::default(),
-        None,
-        &mut out,
-    )
-    .with_context(|| format!("cannot prepare {}", path.display()))?;
+    prepare_default(path, size, &mut out)
+        .with_context(|| format!("cannot prepare {}", path.display()))?;
     Ok(out)
 }
 
@@ -808,7 +805,7 @@ fn stand_in(
     let mut show = Show::new(config.timing);
     let mut picker = Picker::new(config.random, config.fixed, &config.pool, config.seed);
     let mut samples = Samples::default();
-    let mut paths: [Option<(u32, Instant)>; 2] = [None, None];
+    let mut paths = KenBurnsPaths::default();
     let mut state = FrameState::default();
     let mut in_flight: Option<wgpu::SubmissionIndex> = None;
     let mut first: Option<Instant> = None;
@@ -829,48 +826,16 @@ fn stand_in(
             }
         }
         let now = Instant::now();
-        let tick = show.tick(now, &mut || {
-            let (id, seed) = picker.pick();
-            let at = TransitionId::all().position(|t| t == id).unwrap_or(0);
-            let duration = config.durations.get(at).copied().unwrap_or(FRAME);
-            (id, seed, duration)
-        });
+        let tick = show.tick(now, &mut || config.pick(&mut picker));
         if tick.promote {
             renderer.promote_next();
-            paths[0] = paths[1].take().or(Some((fastrand::u32(..), now)));
         }
-        if let Some(run) = tick.running
-            && paths[1].is_none()
-        {
-            paths[1] = Some((run.seed ^ 0x9e37_79b9, now));
-        }
+        paths.follow(&tick, now);
         if tick.finished.is_some() && first.is_some() {
             samples.transitions += 1;
             samples.watchdogs += u64::from(tick.watchdog);
         }
-        let mut frame_state = match tick.running {
-            Some(run) => FrameState {
-                transition: run.id,
-                progress: config.easing.apply(run.progress),
-                seed: run.seed,
-                ..FrameState::new(run.id)
-            },
-            None => FrameState::default(),
-        };
-        let mut animating = tick.running.is_some();
-        if let Some(kb) = &config.ken_burns {
-            let span = (config.timing.interval + config.longest).as_secs_f32();
-            frame_state.views = paths.map(|p| {
-                p.map_or(ImageView::IDENTITY, |(seed, since)| {
-                    kb.view_at(
-                        seed,
-                        now.saturating_duration_since(since).as_secs_f32(),
-                        span,
-                    )
-                })
-            });
-            animating |= show.has_photo();
-        }
+        let (frame_state, animating) = config.frame_state(&tick, &paths, show.has_photo(), now);
         let draw = tick.promote || tick.running.is_some() || frame_state != state;
         if draw && show.has_photo() {
             state = frame_state;

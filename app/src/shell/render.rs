@@ -23,7 +23,7 @@ use idlewild_renderer::{Easing, FrameState, ImageView, KenBurns, Renderer, Slot,
 use super::gpu::{self, Gpu, Target};
 use super::metrics::{FrameStats, MetricsSink, Record};
 use super::picker::Picker;
-use super::show::{Arrival, Show, Timing};
+use super::show::{Arrival, Show, Tick, Timing};
 use crate::images::{Direction, ImageClient, ImageEvent};
 use crate::supervisor::{Event, Supervisor};
 
@@ -105,6 +105,76 @@ pub struct ShowConfig {
     pub metrics_period: Duration,
 }
 
+impl ShowConfig {
+    /// The effect, seed and duration of the next transition, from `picker`.
+    pub fn pick(&self, picker: &mut Picker) -> (TransitionId, u32, Duration) {
+        let (id, seed) = picker.pick();
+        let duration = TransitionId::all()
+            .position(|t| t == id)
+            .and_then(|at| self.durations.get(at).copied())
+            .unwrap_or(Duration::from_millis(u64::from(
+                id.desc().default_duration_ms,
+            )));
+        (id, seed, duration)
+    }
+
+    /// What to draw after `tick`: the transition (eased) and, with Ken Burns on, each slot's
+    /// view along its photo's path. The flag says whether anything moves (so the next frame
+    /// must be drawn too).
+    pub fn frame_state(
+        &self,
+        tick: &Tick,
+        paths: &KenBurnsPaths,
+        has_photo: bool,
+        now: Instant,
+    ) -> (FrameState, bool) {
+        let mut state = match tick.running {
+            Some(run) => FrameState {
+                transition: run.id,
+                progress: self.easing.apply(run.progress),
+                seed: run.seed,
+                ..FrameState::new(run.id)
+            },
+            None => FrameState::default(),
+        };
+        let mut moving = tick.running.is_some();
+        if let Some(kb) = &self.ken_burns {
+            // A photo's path spans its whole time on screen, its transitions included.
+            let span = (self.timing.interval + self.longest).as_secs_f32();
+            state.views = paths.0.map(|p| {
+                p.map_or(ImageView::IDENTITY, |(seed, since)| {
+                    kb.view_at(
+                        seed,
+                        now.saturating_duration_since(since).as_secs_f32(),
+                        span,
+                    )
+                })
+            });
+            moving |= has_photo;
+        }
+        (state, moving)
+    }
+}
+
+/// The Ken Burns paths of the photo on screen and of the one coming in: (seed, on screen since).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct KenBurnsPaths([Option<(u32, Instant)>; 2]);
+
+impl KenBurnsPaths {
+    /// Follows the show: a promoted photo keeps its path (a first photo starts one), a
+    /// starting transition starts the incoming photo's path.
+    pub fn follow(&mut self, tick: &Tick, now: Instant) {
+        if tick.promote {
+            self.0[0] = self.0[1].take().or(Some((fastrand::u32(..), now)));
+        }
+        if let Some(run) = tick.running
+            && self.0[1].is_none()
+        {
+            self.0[1] = Some((run.seed ^ 0x9e37_79b9, now));
+        }
+    }
+}
+
 struct Upload {
     info: FrameInfo,
     next_row: u32,
@@ -135,8 +205,7 @@ struct Output {
     announced: bool,
     period: FrameStats,
     transition: FrameStats,
-    /// Ken Burns path of the photo on screen and of the one coming in: (seed, on screen since).
-    paths: [Option<(u32, Instant)>; 2],
+    paths: KenBurnsPaths,
 }
 
 /// Everything the render thread owns.
@@ -426,12 +495,8 @@ impl RenderLoop {
             Command::Cycle => {
                 let id = self.picker.cycle();
                 tracing::info!("transition: {}", id.desc().label);
-                for o in &mut self.outputs {
-                    if o.show.user(Direction::Next) {
-                        o.upload = None;
-                        self.images.release(&self.supervisor);
-                    }
-                }
+                // Show the new effect at once, on the next photo.
+                self.command(Command::Step(Direction::Next));
             }
             Command::Quit => {}
         }
@@ -653,25 +718,11 @@ impl RenderLoop {
         let config = &self.config;
         let picker = &mut self.picker;
         for o in &mut self.outputs {
-            let tick = o.show.tick(now, &mut || {
-                let (id, seed) = picker.pick();
-                let duration = config
-                    .durations
-                    .get(TransitionId::all().position(|t| t == id).unwrap_or(0))
-                    .copied()
-                    .unwrap_or(Duration::from_millis(1500));
-                (id, seed, duration)
-            });
+            let tick = o.show.tick(now, &mut || config.pick(picker));
             if tick.promote {
                 o.renderer.promote_next();
-                // The photo that came in keeps its path; a first photo starts one.
-                o.paths[0] = o.paths[1].take().or(Some((fastrand::u32(..), now)));
             }
-            if let Some(run) = tick.running
-                && o.paths[1].is_none()
-            {
-                o.paths[1] = Some((run.seed ^ 0x9e37_79b9, now));
-            }
+            o.paths.follow(&tick, now);
             if let Some(run) = tick.finished {
                 if tick.watchdog {
                     tracing::warn!(
@@ -690,30 +741,8 @@ impl RenderLoop {
                     });
                 }
             }
-            let mut state = match tick.running {
-                Some(run) => FrameState {
-                    transition: run.id,
-                    progress: config.easing.apply(run.progress),
-                    seed: run.seed,
-                    ..FrameState::new(run.id)
-                },
-                None => FrameState::default(),
-            };
-            let mut moving = tick.running.is_some() || o.upload.is_some();
-            if let Some(kb) = &config.ken_burns {
-                // A photo's path spans its whole time on screen, its transitions included.
-                let span = (config.timing.interval + config.longest).as_secs_f32();
-                state.views = o.paths.map(|p| {
-                    p.map_or(ImageView::IDENTITY, |(seed, since)| {
-                        kb.view_at(
-                            seed,
-                            now.saturating_duration_since(since).as_secs_f32(),
-                            span,
-                        )
-                    })
-                });
-                moving |= o.show.has_photo();
-            }
+            let (state, moving) = config.frame_state(&tick, &o.paths, o.show.has_photo(), now);
+            let moving = moving || o.upload.is_some();
             let draw = tick.promote || tick.running.is_some() || o.redraw || state != o.state;
             animating |= moving;
             if !draw || !o.show.has_photo() && !o.redraw {
@@ -825,7 +854,7 @@ impl Output {
             announced: false,
             period: FrameStats::default(),
             transition: FrameStats::default(),
-            paths: [None, None],
+            paths: KenBurnsPaths::default(),
         })
     }
 

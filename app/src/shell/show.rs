@@ -346,6 +346,16 @@ mod tests {
                 picks: 0,
             }
         }
+        /// A 10 s show with photo A on screen since 0 and B asked for at 8 s and uploaded.
+        fn prefetched() -> Self {
+            let mut r = Rig::new(10);
+            r.requests();
+            r.deliver();
+            r.tick();
+            r.at(8_000).requests();
+            r.deliver();
+            r
+        }
         fn at(&mut self, ms: u64) -> &mut Self {
             self.now = self.t0 + Duration::from_millis(ms);
             self
@@ -422,12 +432,7 @@ mod tests {
 
     #[test]
     fn a_stall_slows_the_transition_and_the_watchdog_ends_it() {
-        let mut r = Rig::new(10);
-        r.requests();
-        r.deliver();
-        r.tick();
-        r.at(8_000).requests();
-        r.deliver();
+        let mut r = Rig::prefetched();
         r.at(10_000).tick();
         // A 1 s stall advances only one 50 ms step.
         let t = r.at(11_000).tick();
@@ -470,12 +475,7 @@ mod tests {
 
     #[test]
     fn next_uses_the_prefetched_photo_and_ends_a_running_transition() {
-        let mut r = Rig::new(10);
-        r.requests();
-        r.deliver();
-        r.tick();
-        r.at(8_000).requests();
-        r.deliver();
+        let mut r = Rig::prefetched();
         // X with B ready: no new request, B comes in at once.
         r.show.user(Direction::Next);
         assert!(r.requests().is_empty());
