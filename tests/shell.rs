@@ -81,12 +81,17 @@ impl World {
 
     /// Runs `idlewild --settings <settings> ARGS --source <photos>`.
     fn spawn(&self, settings: &[(&str, &str)], args: &[&str]) -> App {
+        self.spawn_env(settings, args, &[])
+    }
+
+    /// [`World::spawn`] with extra environment variables.
+    fn spawn_env(&self, settings: &[(&str, &str)], args: &[&str], env: &[(&str, &str)]) -> App {
         let file = self.home.settings(settings);
         let mut all: Vec<std::ffi::OsString> = vec!["--settings".into(), file.into()];
         all.extend(args.iter().map(Into::into));
         all.push("--source".into());
         all.push(self.photos.clone().into());
-        App::spawn(&self.x, &self.home, &all)
+        App::spawn(&self.x, &self.home, &all, env)
     }
 
     fn done(&self, name: &str) {
@@ -396,4 +401,84 @@ fn killed_image_worker_is_replaced_and_the_show_goes_on() {
         "{transitions} transition records in the metrics:\n{text}"
     );
     w.done("worker kill");
+}
+
+/// Runs a `--window` preview with `env` and checks what every fallback group must still do:
+/// the log names the group (`expect` lines, in order), a photo fills the window, X brings
+/// another one (through a crossfade, the one effect groups B and C draw), and Esc exits 0 in
+/// time.
+fn fallback_run(name: &str, env: &[(&str, &str)], expect: &[&str]) {
+    let Some(w) = World::new((1280, 800)) else {
+        return;
+    };
+    let refs = References::new(&w.files, (640, 400));
+    let mut app = w.spawn_env(&STILL, &["--window", "--size", "640x400"], env);
+    for line in expect {
+        let log = w.home.path("idlewild.log");
+        let seen = app.wait_for(STARTUP, &format!("the log line \"{line}\""), || {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            text.contains(line).then_some(())
+        });
+        if seen.is_none() {
+            return;
+        }
+    }
+    let Some((win, first)) = w.first_photo(&mut app, &refs) else {
+        return;
+    };
+    eprintln!("{name}: shows {}", refs.name(first));
+    w.x.focus(win);
+    w.x.key(keysym::X);
+    let second = w.next_photo(&refs, win, first, &format!("{name}: after X"));
+    eprintln!("{name}: X: {} -> {}", refs.name(first), refs.name(second));
+    let pressed = Instant::now();
+    w.x.key(keysym::ESCAPE);
+    assert_exits_promptly(&mut app, pressed, &format!("{name}: Esc"));
+    w.done(name);
+}
+
+/// Group B, forced as a user with a misbehaving driver would: every transition is drawn by the
+/// minimal compositor as a crossfade.
+#[test]
+fn fallback_group_b_draws_photos_with_the_minimal_compositor() {
+    fallback_run(
+        "group B",
+        &[("IDLEWILD_RENDERER", "minimal")],
+        &["renderer group B (crossfade only): forced by IDLEWILD_RENDERER"],
+    );
+}
+
+/// Group C for real: the only backend allowed is Vulkan and the Vulkan loader finds no driver,
+/// so no adapter exists; the photos are composed on the CPU and put on the window by
+/// `softbuffer`.
+#[test]
+fn fallback_group_c_draws_photos_from_the_cpu_when_no_adapter_exists() {
+    fallback_run(
+        "group C",
+        &[
+            ("WGPU_BACKEND", "vulkan"),
+            ("VK_ICD_FILENAMES", "/nonexistent/idlewild-test-icd.json"),
+            ("VK_DRIVER_FILES", "/nonexistent/idlewild-test-icd.json"),
+        ],
+        &["renderer group C (CPU compositor, crossfade only, no Ken Burns) for this run"],
+    );
+}
+
+/// Device loss (simulated four times, 1.5 s apart: wgpu cannot lose a device on purpose):
+/// the first three recreate the device and the renderers, the fourth demotes the run to group
+/// C, and the show goes on throughout.
+#[test]
+fn device_losses_recreate_the_device_then_demote_to_the_cpu() {
+    fallback_run(
+        "device loss",
+        &[
+            ("IDLEWILD_TEST_DEVICE_LOSS_S", "1.5"),
+            ("IDLEWILD_TEST_DEVICE_LOSSES", "4"),
+        ],
+        &[
+            "graphics device lost; recreating it (1 of at most 3)",
+            "graphics device lost; recreating it (3 of at most 3)",
+            "for the rest of the run: the graphics device was lost 4 times",
+        ],
+    );
 }

@@ -17,9 +17,15 @@ fn snapshot(progress: &str, out: &Path) -> Option<Vec<u8>> {
 
 /// Runs the snapshot of `transition` (default options, seed 0).
 fn snapshot_of(transition: &str, progress: &str, out: &Path) -> Option<Vec<u8>> {
+    snapshot_with(transition, progress, &[], out)
+}
+
+/// Runs the snapshot of `transition` with `extra` arguments (`--param`, `--seed`).
+fn snapshot_with(transition: &str, progress: &str, extra: &[&str], out: &Path) -> Option<Vec<u8>> {
     let output = Command::new(env!("CARGO_BIN_EXE_idlewild"))
         .args(["snapshot", "--from", A, "--to", B, "--progress", progress])
         .args(["--transition", transition])
+        .args(extra)
         .args(["--size", &format!("{}x{}", SIZE.0, SIZE.1), "--out"])
         .arg(out)
         .output()
@@ -49,15 +55,34 @@ fn prepared(path: &str) -> Vec<u8> {
     out
 }
 
-#[test]
-fn snapshot_renders_the_transition_between_the_prepared_photos() {
+/// A test's photos prepared at [`SIZE`] and the PNG path `out` in a temporary folder.
+struct Fixture {
+    _dir: tempfile::TempDir,
+    out: std::path::PathBuf,
+    a: Vec<u8>,
+    b: Vec<u8>,
+}
+
+/// `None` (after a loud message) when the photos are not installed.
+fn fixture(name: &str) -> Option<Fixture> {
     if !Path::new(A).exists() || !Path::new(B).exists() {
         eprintln!("SKIPPED: {A} or {B} missing; install mate-backgrounds (scripts/test.sh does)");
-        return;
+        return None;
     }
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("frame.png");
-    let (a, b) = (prepared(A), prepared(B));
+    Some(Fixture {
+        out: dir.path().join(name),
+        _dir: dir,
+        a: prepared(A),
+        b: prepared(B),
+    })
+}
+
+#[test]
+fn snapshot_renders_the_transition_between_the_prepared_photos() {
+    let Some(Fixture { _dir, out, a, b }) = fixture("frame.png") else {
+        return;
+    };
     assert_ne!(a, b);
     let Some(start) = snapshot("0", &out) else {
         return;
@@ -126,13 +151,9 @@ fn half_slides(a: &[u8], b: &[u8]) -> [Vec<u8>; 4] {
 
 #[test]
 fn snapshot_renders_a_slide_with_its_default_options() {
-    if !Path::new(A).exists() || !Path::new(B).exists() {
-        eprintln!("SKIPPED: {A} or {B} missing; install mate-backgrounds (scripts/test.sh does)");
+    let Some(Fixture { _dir, out, a, b }) = fixture("slide.png") else {
         return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("slide.png");
-    let (a, b) = (prepared(A), prepared(B));
+    };
     let Some(start) = snapshot_of("slide", "0", &out) else {
         return;
     };
@@ -148,4 +169,41 @@ fn snapshot_renders_a_slide_with_its_default_options() {
         half_slides(&a, &b).contains(&mid),
         "slide at 0.5 is not half of each photo"
     );
+}
+
+/// `--param direction=…` picks each slide direction: half way is exactly the matching half of
+/// each photo. A key or value the transition does not have is refused with the keys it has.
+#[test]
+fn snapshot_params_choose_the_slide_direction_and_bad_ones_are_refused() {
+    let Some(Fixture { _dir, out, a, b }) = fixture("slide.png") else {
+        return;
+    };
+    let expected = half_slides(&a, &b);
+    for (direction, want) in ["left", "right", "up", "down"].iter().zip(&expected) {
+        let param = format!("direction={direction}");
+        let Some(mid) = snapshot_with("slide", "0.5", &["--param", &param], &out) else {
+            return;
+        };
+        assert!(
+            &mid == want,
+            "slide {direction} at 0.5 is not that half of each photo"
+        );
+    }
+    for (param, says) in [
+        ("speed=3", "has no option `speed` (it has: direction)"),
+        (
+            "direction=sideways",
+            "`sideways` is not a value of option `direction`",
+        ),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_idlewild"))
+            .args(["snapshot", "--from", A, "--to", B, "--transition", "slide"])
+            .args(["--param", param, "--out"])
+            .arg(&out)
+            .output()
+            .expect("run idlewild");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{param} accepted");
+        assert!(stderr.contains(says), "{param}: {stderr}");
+    }
 }

@@ -56,8 +56,10 @@ Commands:
                               benchmark shared-memory transfer
                               (defaults: 60 frames, 20000 stream items)
   snapshot --from A --to B --out F.png [--transition ID] [--progress P]
-           [--size WxH]       render one frame of a transition offscreen
-                              (defaults: crossfade, 0.5, 1920x1080)
+           [--size WxH] [--param KEY=VALUE]... [--seed N]
+                              render one frame of a transition offscreen
+                              (defaults: crossfade, 0.5, 1920x1080, the
+                              transition's own option defaults, seed 0)
   bench images [--source DIR] [--rounds N] [--files N] [--seconds N]
                               benchmark decode + prescale against the naive
                               image-crate path and vipsthumbnail, and the
@@ -195,7 +197,8 @@ impl Scope {
             }
             Self::Snapshot => Some(
                 "usage: idlewild snapshot --from A --to B --out F.png [--transition ID]\n       \
-                 \x20                      [--progress P] [--size WxH]",
+                 \x20                      [--progress P] [--size WxH] [--param KEY=VALUE]...\n       \
+                 \x20                      [--seed N]",
             ),
             Self::Bench => Some(
                 "usage: idlewild bench shm [--frames N] [--items N]\n       \
@@ -411,6 +414,8 @@ pub fn parse_env<I: IntoIterator<Item = String>>(
                 snapshot::TO,
                 snapshot::SIZE,
                 snapshot::OUT,
+                snapshot::PARAM,
+                snapshot::SEED,
             ],
             &mut settings,
         )?)?,
@@ -448,17 +453,29 @@ const SIZE: &str = snapshot::SIZE;
 struct Split {
     /// Plain words, in order.
     positionals: Vec<String>,
-    /// `(option, value)` for each option given, each at most once.
+    /// `(option, value)` for each option given, each at most once unless it is
+    /// [`REPEATABLE`].
     options: Vec<(&'static str, String)>,
     /// `-h`/`--help` appeared in option position.
     help: bool,
 }
+
+/// Options that may be given more than once (each occurrence is kept, in order).
+const REPEATABLE: &[&str] = &[snapshot::PARAM];
 
 impl Split {
     fn get(&self, option: &str) -> Option<&str> {
         self.options
             .iter()
             .find(|(name, _)| *name == option)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a [`REPEATABLE`] option, in command-line order.
+    fn all<'a>(&'a self, option: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.options
+            .iter()
+            .filter(move |(name, _)| *name == option)
             .map(|(_, v)| v.as_str())
     }
 }
@@ -497,7 +514,7 @@ fn split(
         let Some(&option) = known.iter().find(|k| **k == name) else {
             return Err(unknown_option(scope, &arg));
         };
-        if out.get(option).is_some() {
+        if out.get(option).is_some() && !REPEATABLE.contains(&option) {
             return Err(CliError::RepeatedOption { scope, option });
         }
         let value = take_value(scope, option, &arg, &mut args)?;

@@ -23,6 +23,13 @@ pub fn run(cmd: &SnapshotCommand) -> anyhow::Result<()> {
             known.join(", ")
         );
     };
+    let pairs: Vec<(&str, &str)> = cmd
+        .params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    // Checked before any photo is decoded, so a typo is reported at once.
+    let params = transition.desc().parse_params(&pairs)?;
     let (width, height) = cmd.size;
     let prepare = |path: &std::path::Path| {
         let mut out = Vec::new();
@@ -44,9 +51,11 @@ pub fn run(cmd: &SnapshotCommand) -> anyhow::Result<()> {
     let mut renderer = Renderer::new(&device, &queue, TextureFormat::Rgba8Unorm, cmd.size)?;
     renderer.set_image(&queue, Slot::Current, &from, width, height)?;
     renderer.set_image(&queue, Slot::Next, &to, width, height)?;
-    // The transition's default options and seed 0, so a snapshot is reproducible.
+    // The options and seed given (defaults and 0), so a snapshot is reproducible.
     renderer.update(&FrameState {
         progress: cmd.progress.get(),
+        params,
+        seed: cmd.seed,
         ..FrameState::new(transition)
     });
     let rgba = offscreen::render_to_rgba(&mut renderer, &device, &queue, cmd.size)?;

@@ -238,6 +238,30 @@ mod tests {
                 "defaults",
             ),
             (
+                "[transitions.wipe]\ndirection = 'sideways'",
+                "transitions.wipe.direction",
+                "'sideways'",
+                "\"random\"",
+            ),
+            (
+                "[transitions.diffuse]\nblock_px = 2",
+                "transitions.diffuse.block_px",
+                "2",
+                "16",
+            ),
+            (
+                "[transitions.blinds]\ncount = 65",
+                "transitions.blinds.count",
+                "65",
+                "12",
+            ),
+            (
+                "transitions.slide = 'left'",
+                "transitions.slide",
+                "'left'",
+                "defaults",
+            ),
+            (
                 "[display]\nmonitors = [1, 2]",
                 "display.monitors",
                 "[1, 2]",

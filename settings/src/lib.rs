@@ -26,6 +26,9 @@ pub use sections::display::{Display, DisplayMode};
 pub use sections::input::Input;
 pub use sections::logging::{LogLevel, Logging};
 pub use sections::sources::Sources;
-pub use sections::transitions::{EASINGS, TRANSITION_EFFECTS, TransitionDurations, Transitions};
+pub use sections::transitions::{
+    BLINDS_ORIENTATIONS, BlindsOptions, DiffuseOptions, EASINGS, SLIDE_DIRECTIONS, SlideOptions,
+    TRANSITION_EFFECTS, TransitionDurations, Transitions, WIPE_DIRECTIONS, WipeOptions,
+};
 pub use sections::workers::{ImageWorker, SimWorker, WorkerToggle, Workers};
 pub use store::{FILE_NAME, SettingsStore, default_path};

@@ -537,14 +537,20 @@ pub struct App {
 }
 
 impl App {
-    /// Starts `idlewild ARGS` on `x`'s display with `home`'s private folders; stdout and stderr
-    /// go to `idlewild.log` in the home.
-    pub fn spawn<S: AsRef<OsStr>>(x: &Xvfb, home: &Home, args: &[S]) -> App {
+    /// Starts `idlewild ARGS` on `x`'s display with `home`'s private folders and the extra
+    /// environment `extra`; stdout and stderr go to `idlewild.log` in the home.
+    pub fn spawn<S: AsRef<OsStr>>(
+        x: &Xvfb,
+        home: &Home,
+        args: &[S],
+        extra: &[(&str, &str)],
+    ) -> App {
         let log = home.path("idlewild.log");
         let out = File::create(&log).expect("log file");
         let child = Command::new(&home.exe)
             .args(args)
             .envs(home.env(Some(&x.display)))
+            .envs(extra.iter().copied())
             .env_remove("WAYLAND_DISPLAY")
             .env("IDLEWILD_LOG", "info,idlewild=debug,idlewild_workers=debug")
             .stdin(Stdio::null())

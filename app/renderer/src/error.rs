@@ -67,6 +67,42 @@ pub enum RenderError {
     Readback(String),
 }
 
+impl RenderError {
+    /// `Ok` when a `width` x `height` image has no zero side and none above `max`.
+    pub(crate) fn check_size(width: u32, height: u32, max: u32) -> Result<(), RenderError> {
+        if width == 0 || height == 0 {
+            return Err(RenderError::BadImage {
+                width,
+                height,
+                len: 0,
+                expected: 0,
+            });
+        }
+        if width > max || height > max {
+            return Err(RenderError::ImageTooLarge { width, height, max });
+        }
+        Ok(())
+    }
+
+    /// `Ok` when `len` bytes are exactly one `width` x `height` RGBA8 image with no zero side,
+    /// else [`RenderError::BadImage`].
+    pub(crate) fn check_rgba(len: usize, width: u32, height: u32) -> Result<(), RenderError> {
+        let expected = (width as usize)
+            .checked_mul(height as usize)
+            .and_then(|px| px.checked_mul(4))
+            .unwrap_or(0);
+        if expected == 0 || len != expected {
+            return Err(RenderError::BadImage {
+                width,
+                height,
+                len,
+                expected,
+            });
+        }
+        Ok(())
+    }
+}
+
 /// A transition option value that cannot be used (from a command line or a settings file).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ParamError {

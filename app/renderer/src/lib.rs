@@ -10,10 +10,14 @@
 //! [`easing`] turns a transition's linear time into its progress, and [`kenburns`] a photo's
 //! time on screen into its pan-and-zoom [`ImageView`] (both pure, table-tested).
 //!
+//! [`CpuCompositor`] is fallback group C: the same frames and state drawn as a crossfade on the
+//! CPU, for machines without any graphics adapter.
+//!
 //! **Boundary:** this crate knows nothing of windows, surfaces, files or worker processes: it has
 //! no winit, no file I/O (shaders are embedded at compile time) and no IPC. Pixels arrive as byte
 //! slices, which later will be the shared-memory slots the image worker fills.
 
+pub mod cpu;
 pub mod easing;
 pub mod error;
 pub mod frame;
@@ -23,6 +27,7 @@ pub mod offscreen;
 pub mod registry;
 pub mod renderer;
 
+pub use cpu::CpuCompositor;
 pub use easing::Easing;
 pub use error::{ParamError, RenderError};
 pub use frame::{FrameState, ImageView};

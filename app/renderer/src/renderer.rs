@@ -202,18 +202,7 @@ impl Renderer {
         width: u32,
         height: u32,
     ) -> Result<(), RenderError> {
-        let expected = (width as usize)
-            .checked_mul(height as usize)
-            .and_then(|px| px.checked_mul(4))
-            .unwrap_or(0);
-        if expected == 0 || rgba.len() != expected {
-            return Err(RenderError::BadImage {
-                width,
-                height,
-                len: rgba.len(),
-                expected,
-            });
-        }
+        RenderError::check_rgba(rgba.len(), width, height)?;
         self.begin_image(slot, width, height)?;
         self.write_rows(queue, slot, 0, rgba)
     }
@@ -227,18 +216,8 @@ impl Renderer {
     /// rows (zeroed rows in a fresh texture), so the host should not show the slot meanwhile;
     /// normally it is the next slot, which is invisible until its transition starts.
     pub fn begin_image(&mut self, slot: Slot, width: u32, height: u32) -> Result<(), RenderError> {
-        if width == 0 || height == 0 {
-            return Err(RenderError::BadImage {
-                width,
-                height,
-                len: 0,
-                expected: 0,
-            });
-        }
         let max = self.device.limits().max_texture_dimension_2d;
-        if width > max || height > max {
-            return Err(RenderError::ImageTooLarge { width, height, max });
-        }
+        RenderError::check_size(width, height, max)?;
         let index = slot.index();
         if self.frames[index].size != (width, height) {
             self.frames[index] =

@@ -1,5 +1,6 @@
-//! `snapshot --from A --to B --out F.png [--transition ID] [--progress P] [--size WxH]`: one
-//! offscreen frame of a transition, for golden tests, documentation and debugging.
+//! `snapshot --from A --to B --out F.png [--transition ID] [--progress P] [--size WxH]
+//! [--param KEY=VALUE]... [--seed N]`: one offscreen frame of a transition, for golden tests,
+//! documentation and debugging.
 
 use super::{CliError, Command, Scope, Split, no_extra};
 use std::path::PathBuf;
@@ -10,6 +11,8 @@ pub(super) const FROM: &str = "--from";
 pub(super) const TO: &str = "--to";
 pub(super) const SIZE: &str = "--size";
 pub(super) const OUT: &str = "--out";
+pub(super) const PARAM: &str = "--param";
+pub(super) const SEED: &str = "--seed";
 
 /// A transition progress in `0..=1` (never NaN, so it can be compared exactly).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -44,6 +47,11 @@ pub struct SnapshotCommand {
     pub size: (u32, u32),
     /// The PNG to write.
     pub out: PathBuf,
+    /// Transition options as `(key, value)` text, in order (checked against the registry when
+    /// run: keys and values depend on the transition).
+    pub params: Vec<(String, String)>,
+    /// The transition's random seed (default 0).
+    pub seed: u32,
 }
 
 pub(super) fn parse(split: Split) -> Result<Command, CliError> {
@@ -81,6 +89,21 @@ pub(super) fn parse(split: Split) -> Result<Command, CliError> {
         }
         None => (1920, 1080),
     };
+    let params = split
+        .all(PARAM)
+        .map(|text| {
+            text.split_once('=')
+                .filter(|(k, _)| !k.trim().is_empty())
+                .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+                .ok_or_else(|| bad(PARAM, text, "KEY=VALUE, such as direction=left"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let seed = match split.get(SEED) {
+        Some(text) => text
+            .parse::<u32>()
+            .map_err(|_| bad(SEED, text, "a whole number from 0 to 4294967295"))?,
+        None => 0,
+    };
     Ok(Command::Snapshot(SnapshotCommand {
         transition: split.get(TRANSITION).unwrap_or("crossfade").to_owned(),
         progress,
@@ -88,5 +111,7 @@ pub(super) fn parse(split: Split) -> Result<Command, CliError> {
         to: required(TO, "the --to photo")?,
         size,
         out: required(OUT, "the --out file")?,
+        params,
+        seed,
     }))
 }

@@ -74,7 +74,23 @@ fn snap(transition: &str, progress: f32, size: (u32, u32)) -> Command {
         to: PathBuf::from("b"),
         size,
         out: PathBuf::from("f.png"),
+        params: Vec::new(),
+        seed: 0,
     })
+}
+
+fn snap_with(params: &[(&str, &str)], seed: u32) -> Command {
+    match snap("wipe", 0.5, (1920, 1080)) {
+        Command::Snapshot(c) => Command::Snapshot(SnapshotCommand {
+            params: params
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            seed,
+            ..c
+        }),
+        _ => unreachable!(),
+    }
 }
 
 fn shm(frames: u32, items: u32) -> Command {
@@ -131,6 +147,8 @@ fn bad(scope: Scope, option: &'static str, value: &str) -> Outcome {
         FOR | STATUS_EVERY => "a number of seconds above 0, such as 5 or 0.5",
         snapshot::PROGRESS => "a number from 0 to 1, such as 0.5",
         snapshot::SIZE => "WxH, such as 1280x720",
+        snapshot::PARAM => "KEY=VALUE, such as direction=left",
+        snapshot::SEED => "a whole number from 0 to 4294967295",
         _ => "a whole number above 0",
     };
     Err(CliError::BadNumber {
@@ -264,6 +282,13 @@ fn every_command_and_error() {
         ("snapshot --from a --to b --out f --progress NaN", bad(Snapshot, snapshot::PROGRESS, "NaN")),
         ("snapshot --from a --to b --out f --size 0x4", bad(Snapshot, snapshot::SIZE, "0x4")),
         ("snapshot --from a --to b --out f extra", extra(Snapshot, "extra")),
+        ("snapshot --transition wipe --from a --to b --out f.png --param direction=up --param softness=0 --seed 9", ok(snap_with(&[("direction", "up"), ("softness", "0")], 9))),
+        ("snapshot --transition wipe --from a --to b --out f.png --param=direction=left", ok(snap_with(&[("direction", "left")], 0))),
+        ("snapshot --from a --to b --out f --param direction = right", extra(Snapshot, "=")),
+        ("snapshot --from a --to b --out f --param direction", bad(Snapshot, snapshot::PARAM, "direction")),
+        ("snapshot --from a --to b --out f --param =3", bad(Snapshot, snapshot::PARAM, "=3")),
+        ("snapshot --from a --to b --out f --seed -1", bad(Snapshot, snapshot::SEED, "-1")),
+        ("snapshot --from a --to b --out f --seed 1 --seed 2", twice(Snapshot, snapshot::SEED)),
         ("bench images", ok(images("/usr/share/backgrounds", 3, 10_000, 20))),
         ("bench images --source /p --rounds 1 --files 50 --seconds 2", ok(images("/p", 1, 50, 2))),
         ("bench images --frames 3", unknown_opt(Bench, "--frames")),

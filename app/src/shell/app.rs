@@ -506,6 +506,19 @@ pub fn show_config(s: &Settings) -> ShowConfig {
     let durations: Vec<Duration> = TransitionId::all()
         .map(|id| Duration::from_millis(u64::from(t.duration_ms_for(id.desc().key))))
         .collect();
+    let params = TransitionId::all()
+        .map(|id| {
+            let desc = id.desc();
+            let values = t.effect_options(desc.key);
+            let pairs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            desc.parse_params(&pairs).unwrap_or_else(|e| {
+                // Settings are validated against the same tables, so this is a drift between
+                // them (caught by the tests), never a user's typo.
+                tracing::warn!("transitions.{}: {e}; using its defaults", desc.key);
+                id.default_params()
+            })
+        })
+        .collect();
     let pool: Vec<TransitionId> = t
         .pool
         .iter()
@@ -524,6 +537,7 @@ pub fn show_config(s: &Settings) -> ShowConfig {
         easing: Easing::from_name(&t.easing).unwrap_or(Easing::Linear),
         longest: durations.iter().copied().max().unwrap_or_default(),
         durations,
+        params,
         random: t.random,
         fixed: TransitionId::from_key(&t.effect).unwrap_or_default(),
         pool,
@@ -631,5 +645,58 @@ mod tests {
         assert_eq!((kb.zoom_min, kb.zoom_max, kb.speed), (1.0, 1.5, 0.5));
         s.display.ken_burns = false;
         assert!(show_config(&s).ken_burns.is_none());
+        // Untouched effects draw with their registry defaults; set options reach the params.
+        for id in TransitionId::all() {
+            assert_eq!(c.params_of(id), id.default_params(), "{}", id.desc().key);
+        }
+        s.transitions.wipe.direction = "up".into();
+        s.transitions.wipe.softness = 0;
+        s.transitions.diffuse.block_px = 64;
+        s.transitions.blinds.orientation = "vertical".into();
+        let c = show_config(&s);
+        let params = |key: &str| c.params_of(TransitionId::from_key(key).unwrap());
+        assert_eq!(params("wipe")[..2], [2.0, 0.0]);
+        assert_eq!(params("diffuse")[0], 64.0);
+        assert_eq!(params("blinds")[..2], [12.0, 1.0]);
+    }
+
+    /// Every option of every registry row is a setting `transitions.<effect>.<key>` of the same
+    /// kind, range, choices and default, and the settings have no option the registry lacks.
+    #[test]
+    fn settings_mirror_every_transitions_option_table() {
+        use idlewild_renderer::OptionKind as R;
+        use idlewild_settings::{OptionDefault as D, OptionKind as S};
+        let mut mirrored = Vec::new();
+        for id in TransitionId::all() {
+            let desc = id.desc();
+            for o in desc.options {
+                let key = format!("transitions.{}.{}", desc.key, o.key);
+                let spec = idlewild_settings::find_option(&key)
+                    .unwrap_or_else(|| panic!("no setting {key}"));
+                match (o.kind, spec.kind, spec.default) {
+                    (R::Choice(choices), S::Enum { values }, D::Enum(default)) => {
+                        assert_eq!(choices, values, "{key}: choices");
+                        assert_eq!(choices[o.default as usize], default, "{key}: default");
+                    }
+                    (R::Number, S::Int { min, max }, D::Int(default)) => {
+                        assert_eq!((o.min, o.max), (min as f32, max as f32), "{key}: range");
+                        assert_eq!(o.default, default as f32, "{key}: default");
+                    }
+                    other => panic!("{key}: kinds differ: {other:?}"),
+                }
+                mirrored.push(key);
+            }
+        }
+        let effect_rows: Vec<&str> = idlewild_settings::options()
+            .map(|o| o.key)
+            .filter(|k| {
+                let rest = k.strip_prefix("transitions.").unwrap_or("");
+                rest.contains('.') && !rest.starts_with("durations.")
+            })
+            .collect();
+        assert_eq!(
+            effect_rows, mirrored,
+            "no setting without a registry option"
+        );
     }
 }

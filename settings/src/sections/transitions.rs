@@ -1,4 +1,6 @@
-//! `[transitions]`: how one photo gives way to the next: which effect, its easing and length.
+//! `[transitions]`: how one photo gives way to the next: which effect, its easing and length,
+//! and each effect's own options (`[transitions.slide]`, `[transitions.wipe]`, ...). The option
+//! rows mirror the renderer's registry tables key for key (the app's tests compare them).
 
 use serde::{Deserialize, Serialize};
 
@@ -49,7 +51,22 @@ const fn duration(key: &'static str, label: &'static str, help: &'static str) ->
     }
 }
 
-/// Options of the `[transitions]` section and its `durations` subsection.
+/// Slide directions, as the renderer's registry lists them ("random": one per transition).
+pub const SLIDE_DIRECTIONS: &[&str] = &["left", "right", "up", "down", "random"];
+/// Wipe directions, as the renderer's registry lists them.
+pub const WIPE_DIRECTIONS: &[&str] = &[
+    "left",
+    "right",
+    "up",
+    "down",
+    "diagonal-down-right",
+    "diagonal-down-left",
+    "random",
+];
+/// Blinds orientations, as the renderer's registry lists them.
+pub const BLINDS_ORIENTATIONS: &[&str] = &["horizontal", "vertical"];
+
+/// Options of the `[transitions]` section and its `durations` and per-effect subsections.
 pub const OPTIONS: &[OptionSpec] = &[
     OptionSpec {
         key: "transitions.duration_ms",
@@ -120,6 +137,56 @@ pub const OPTIONS: &[OptionSpec] = &[
         "Blinds length (ms)",
         "Length of a blinds transition in milliseconds; 0 uses transitions.duration_ms.",
     ),
+    OptionSpec {
+        key: "transitions.slide.direction",
+        label: "Slide direction",
+        help: "Which way the pictures move: the new one pushes the old one out of the opposite \
+               edge; random picks one per change.",
+        kind: OptionKind::Enum {
+            values: SLIDE_DIRECTIONS,
+        },
+        default: OptionDefault::Enum("random"),
+    },
+    OptionSpec {
+        key: "transitions.wipe.direction",
+        label: "Wipe direction",
+        help: "Which way the edge travels across the screen, uncovering the new picture behind \
+               it; random picks one per change.",
+        kind: OptionKind::Enum {
+            values: WIPE_DIRECTIONS,
+        },
+        default: OptionDefault::Enum("random"),
+    },
+    OptionSpec {
+        key: "transitions.wipe.softness",
+        label: "Wipe edge softness (px)",
+        help: "Width of the blend along the moving edge in pixels; 0 is a hard edge.",
+        kind: OptionKind::Int { min: 0, max: 64 },
+        default: OptionDefault::Int(8),
+    },
+    OptionSpec {
+        key: "transitions.diffuse.block_px",
+        label: "Diffuse block size (px)",
+        help: "Side of the square blocks that switch to the new picture one by one, in pixels.",
+        kind: OptionKind::Int { min: 4, max: 256 },
+        default: OptionDefault::Int(16),
+    },
+    OptionSpec {
+        key: "transitions.blinds.count",
+        label: "Blinds slats",
+        help: "How many slats the picture is cut into.",
+        kind: OptionKind::Int { min: 2, max: 64 },
+        default: OptionDefault::Int(12),
+    },
+    OptionSpec {
+        key: "transitions.blinds.orientation",
+        label: "Blinds orientation",
+        help: "Horizontal slats (stacked top to bottom) or vertical ones (side by side).",
+        kind: OptionKind::Enum {
+            values: BLINDS_ORIENTATIONS,
+        },
+        default: OptionDefault::Enum("horizontal"),
+    },
 ];
 
 /// The `[transitions]` section.
@@ -142,6 +209,82 @@ pub struct Transitions {
     /// Per-effect lengths overriding `duration_ms`; read them through
     /// [`Transitions::duration_ms_for`].
     pub durations: TransitionDurations,
+    /// `[transitions.slide]`.
+    pub slide: SlideOptions,
+    /// `[transitions.wipe]`.
+    pub wipe: WipeOptions,
+    /// `[transitions.diffuse]`.
+    pub diffuse: DiffuseOptions,
+    /// `[transitions.blinds]`.
+    pub blinds: BlindsOptions,
+}
+
+/// `[transitions.slide]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SlideOptions {
+    /// One of [`SLIDE_DIRECTIONS`].
+    pub direction: String,
+}
+
+impl Default for SlideOptions {
+    fn default() -> Self {
+        Self {
+            direction: "random".to_owned(),
+        }
+    }
+}
+
+/// `[transitions.wipe]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WipeOptions {
+    /// One of [`WIPE_DIRECTIONS`].
+    pub direction: String,
+    /// Soft edge width in pixels (0 to 64).
+    pub softness: u32,
+}
+
+impl Default for WipeOptions {
+    fn default() -> Self {
+        Self {
+            direction: "random".to_owned(),
+            softness: 8,
+        }
+    }
+}
+
+/// `[transitions.diffuse]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DiffuseOptions {
+    /// Block side in pixels (4 to 256).
+    pub block_px: u32,
+}
+
+impl Default for DiffuseOptions {
+    fn default() -> Self {
+        Self { block_px: 16 }
+    }
+}
+
+/// `[transitions.blinds]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BlindsOptions {
+    /// Number of slats (2 to 64).
+    pub count: u32,
+    /// One of [`BLINDS_ORIENTATIONS`].
+    pub orientation: String,
+}
+
+impl Default for BlindsOptions {
+    fn default() -> Self {
+        Self {
+            count: 12,
+            orientation: "horizontal".to_owned(),
+        }
+    }
 }
 
 impl Default for Transitions {
@@ -153,6 +296,10 @@ impl Default for Transitions {
             pool: Vec::new(),
             easing: "cubic-in-out".to_owned(),
             durations: TransitionDurations::default(),
+            slide: SlideOptions::default(),
+            wipe: WipeOptions::default(),
+            diffuse: DiffuseOptions::default(),
+            blinds: BlindsOptions::default(),
         }
     }
 }
@@ -189,6 +336,24 @@ impl TransitionDurations {
 }
 
 impl Transitions {
+    /// The options set for `effect`, as (renderer option key, value as text) pairs ready for
+    /// the renderer's `parse_params`; empty for an effect without options or no effect.
+    pub fn effect_options(&self, effect: &str) -> Vec<(&'static str, String)> {
+        match effect {
+            "slide" => vec![("direction", self.slide.direction.clone())],
+            "wipe" => vec![
+                ("direction", self.wipe.direction.clone()),
+                ("softness", self.wipe.softness.to_string()),
+            ],
+            "diffuse" => vec![("block_px", self.diffuse.block_px.to_string())],
+            "blinds" => vec![
+                ("count", self.blinds.count.to_string()),
+                ("orientation", self.blinds.orientation.clone()),
+            ],
+            _ => Vec::new(),
+        }
+    }
+
     /// How long a transition with `effect` (a key of [`TRANSITION_EFFECTS`]) takes, in
     /// milliseconds: the effect's own length when set (non-zero), otherwise `duration_ms`. A
     /// name that is no effect gets `duration_ms` too.
@@ -247,6 +412,37 @@ mod tests {
         }
         fields.sort_unstable();
         assert_eq!(fields, [1, 2, 3, 4, 5], "each effect reads its own field");
+    }
+
+    #[test]
+    fn every_effect_option_row_is_read_by_effect_options_with_its_default() {
+        let t = Transitions::default();
+        let mut read = Vec::new();
+        for &effect in TRANSITION_EFFECTS {
+            for (key, value) in t.effect_options(effect) {
+                let row = format!("transitions.{effect}.{key}");
+                let spec = find_option(&row).unwrap_or_else(|| panic!("no row {row}"));
+                let default = match spec.default {
+                    crate::options::OptionDefault::Int(v) => v.to_string(),
+                    crate::options::OptionDefault::Enum(v) => v.to_owned(),
+                    other => panic!("{row}: unexpected default {other:?}"),
+                };
+                assert_eq!(value, default, "{row}: the struct default is the row's");
+                read.push(row);
+            }
+        }
+        let rows: Vec<String> = OPTIONS
+            .iter()
+            .map(|o| o.key)
+            .filter(|k| {
+                let rest = k.strip_prefix("transitions.").unwrap_or("");
+                rest.contains('.') && !rest.starts_with("durations.")
+            })
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(read, rows, "every option row is read, in table order");
+        assert!(t.effect_options("crossfade").is_empty());
+        assert!(t.effect_options("spin").is_empty());
     }
 
     #[test]

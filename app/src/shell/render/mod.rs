@@ -1,6 +1,11 @@
 //! The render thread: owns the wgpu device, one surface + renderer + show per display, and the
 //! image client; samples everything once per frame and never waits on IPC or the UI thread.
 //!
+//! **Fallback groups**, each entered for the whole run and logged once with the reason:
+//! A, every transition on the best adapter; B, the minimal compositor (crossfade only) when a
+//! shader or pipeline fails; C, the CPU compositor ([`output`]'s CPU canvas) when no adapter
+//! can draw into the windows, or when the device is lost and cannot be recreated.
+//!
 //! **Invariant:** nothing here blocks on another process or thread. Commands from the UI thread
 //! arrive through a channel read with `try_recv` (or with a timeout as the frame pacer); worker
 //! answers come from the supervisor's mailboxes and frames from shared memory, both polled;
@@ -11,19 +16,25 @@
 //! (one copy), at most [`UPLOAD_BUDGET`] bytes per frame, so a 4K photo is spread over several
 //! frames instead of causing one long frame.
 
+mod config;
+mod output;
+mod soft;
+
+pub use config::{KenBurnsPaths, ShowConfig};
+
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use idlewild_protocol::WorkerKind;
-use idlewild_protocol::message::image::{DisplaySpec, FrameInfo, ImageResponse};
-use idlewild_renderer::{Easing, FrameState, ImageView, KenBurns, Renderer, Slot, TransitionId};
+use idlewild_protocol::message::image::{DisplaySpec, ImageResponse};
 
+use self::output::{Output, OutputError, Upload};
 use super::gpu::{self, Gpu, Target};
-use super::metrics::{FrameStats, MetricsSink, Record};
+use super::metrics::{MetricsSink, Record};
 use super::picker::Picker;
-use super::show::{Arrival, Show, Tick, Timing};
+use super::show::Arrival;
 use crate::images::{Direction, ImageClient, ImageEvent};
 use crate::supervisor::{Event, Supervisor};
 
@@ -34,6 +45,7 @@ pub const UPLOAD_BUDGET: usize = 8 << 20;
 pub const METRICS_PERIOD: Duration = Duration::from_secs(10);
 
 /// One display to draw on.
+#[derive(Clone)]
 pub struct OutputSpec {
     /// The display id the image worker knows it by.
     pub display: u32,
@@ -80,137 +92,10 @@ pub enum Notice {
     Fatal(String),
 }
 
-/// How the show runs, from settings.
-#[derive(Clone, Debug)]
-pub struct ShowConfig {
-    /// Photo timing.
-    pub timing: Timing,
-    /// Progress curve of every transition.
-    pub easing: Easing,
-    /// Transition length per effect, in registry order.
-    pub durations: Vec<Duration>,
-    /// Random mode and its pool.
-    pub random: bool,
-    /// The effect when not random.
-    pub fixed: TransitionId,
-    /// Random mode's pool (empty: every effect).
-    pub pool: Vec<TransitionId>,
-    /// Seed for transition choice and randomness.
-    pub seed: u64,
-    /// Slow pan and zoom while a photo is shown, if on.
-    pub ken_burns: Option<KenBurns>,
-    /// The longest transition (a Ken Burns path spans the interval plus this).
-    pub longest: Duration,
-    /// How often a periodic metrics record is written ([`METRICS_PERIOD`]).
-    pub metrics_period: Duration,
-}
-
-impl ShowConfig {
-    /// The effect, seed and duration of the next transition, from `picker`.
-    pub fn pick(&self, picker: &mut Picker) -> (TransitionId, u32, Duration) {
-        let (id, seed) = picker.pick();
-        let duration = TransitionId::all()
-            .position(|t| t == id)
-            .and_then(|at| self.durations.get(at).copied())
-            .unwrap_or(Duration::from_millis(u64::from(
-                id.desc().default_duration_ms,
-            )));
-        (id, seed, duration)
-    }
-
-    /// What to draw after `tick`: the transition (eased) and, with Ken Burns on, each slot's
-    /// view along its photo's path. The flag says whether anything moves (so the next frame
-    /// must be drawn too).
-    pub fn frame_state(
-        &self,
-        tick: &Tick,
-        paths: &KenBurnsPaths,
-        has_photo: bool,
-        now: Instant,
-    ) -> (FrameState, bool) {
-        let mut state = match tick.running {
-            Some(run) => FrameState {
-                transition: run.id,
-                progress: self.easing.apply(run.progress),
-                seed: run.seed,
-                ..FrameState::new(run.id)
-            },
-            None => FrameState::default(),
-        };
-        let mut moving = tick.running.is_some();
-        if let Some(kb) = &self.ken_burns {
-            // A photo's path spans its whole time on screen, its transitions included.
-            let span = (self.timing.interval + self.longest).as_secs_f32();
-            state.views = paths.0.map(|p| {
-                p.map_or(ImageView::IDENTITY, |(seed, since)| {
-                    kb.view_at(
-                        seed,
-                        now.saturating_duration_since(since).as_secs_f32(),
-                        span,
-                    )
-                })
-            });
-            moving |= has_photo;
-        }
-        (state, moving)
-    }
-}
-
-/// The Ken Burns paths of the photo on screen and of the one coming in: (seed, on screen since).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct KenBurnsPaths([Option<(u32, Instant)>; 2]);
-
-impl KenBurnsPaths {
-    /// Follows the show: a promoted photo keeps its path (a first photo starts one), a
-    /// starting transition starts the incoming photo's path.
-    pub fn follow(&mut self, tick: &Tick, now: Instant) {
-        if tick.promote {
-            self.0[0] = self.0[1].take().or(Some((fastrand::u32(..), now)));
-        }
-        if let Some(run) = tick.running
-            && self.0[1].is_none()
-        {
-            self.0[1] = Some((run.seed ^ 0x9e37_79b9, now));
-        }
-    }
-}
-
-struct Upload {
-    info: FrameInfo,
-    next_row: u32,
-    spent: Duration,
-}
-
-struct Output {
-    display: u32,
-    target: Target,
-    refresh_mhz: Option<u32>,
-    /// `None`: offscreen (frames go to `offscreen` and are dropped).
-    surface: Option<wgpu::Surface<'static>>,
-    offscreen: Option<wgpu::Texture>,
-    /// The submission before the last (offscreen pacing: at most two frames in flight).
-    in_flight: Option<wgpu::SubmissionIndex>,
-    config: wgpu::SurfaceConfiguration,
-    renderer: Renderer,
-    show: Show,
-    upload: Option<Upload>,
-    /// The last frame's state, redrawn when only a redraw was asked for.
-    state: FrameState,
-    frame_target: Duration,
-    last_present: Option<Instant>,
-    /// The last presented frame was part of continuous drawing (something moved), so the
-    /// interval to the next one is a frame time, however long it is.
-    last_moving: bool,
-    redraw: bool,
-    announced: bool,
-    period: FrameStats,
-    transition: FrameStats,
-    paths: KenBurnsPaths,
-}
-
 /// Everything the render thread owns.
 struct RenderLoop {
-    gpu: Gpu,
+    /// `None` in group C.
+    gpu: Option<Gpu>,
     outputs: Vec<Output>,
     images: ImageClient,
     supervisor: Arc<Supervisor>,
@@ -223,6 +108,8 @@ struct RenderLoop {
     group: Group,
     instance: wgpu::Instance,
     recoveries: u32,
+    /// Device losses simulated so far ([`RenderLoop::test_loss`]).
+    test_losses: u32,
     /// A display was resized at this time; the image worker learns the new sizes once the
     /// size has been still for [`RESIZE_SETTLE`].
     resized: Option<Instant>,
@@ -231,47 +118,45 @@ struct RenderLoop {
 /// How long a window's size must stay unchanged before photos are asked for at the new size.
 const RESIZE_SETTLE: Duration = Duration::from_millis(300);
 
-/// The renderer's fallback group for this run (group C, a CPU renderer, is not built yet).
+/// The renderer's fallback group for this run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Group {
     /// A: every transition.
     Full,
     /// B: the minimal compositor (crossfade only), after a shader or pipeline failed.
     Minimal,
+    /// C: the CPU compositor (crossfade only, no Ken Burns), without a usable adapter.
+    Cpu,
 }
 
 impl Group {
-    /// `IDLEWILD_RENDERER=minimal` forces group B (tests, and users with a broken driver).
-    fn from_env() -> Group {
-        match std::env::var("IDLEWILD_RENDERER").as_deref() {
-            Ok("minimal") | Ok("b") | Ok("B") => {
-                tracing::warn!("renderer group B (crossfade only): forced by IDLEWILD_RENDERER");
-                Group::Minimal
-            }
+    /// `IDLEWILD_RENDERER=minimal` (or `b`) forces group B and `cpu` (or `c`) group C: for
+    /// tests, and for users whose driver misbehaves.
+    pub fn from_env() -> Group {
+        Group::parse(std::env::var("IDLEWILD_RENDERER").ok().as_deref())
+    }
+
+    /// The group an `IDLEWILD_RENDERER` value asks for (anything else: A).
+    pub fn parse(value: Option<&str>) -> Group {
+        match value.map(str::to_ascii_lowercase).as_deref() {
+            Some("minimal" | "b") => Group::Minimal,
+            Some("cpu" | "c") => Group::Cpu,
             _ => Group::Full,
+        }
+    }
+
+    /// How the log names it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Group::Full => "group A (every transition)",
+            Group::Minimal => "group B (crossfade only)",
+            Group::Cpu => "group C (CPU compositor, crossfade only, no Ken Burns)",
         }
     }
 }
 
 /// Device losses survived per run before the run ends instead.
 const MAX_RECOVERIES: u32 = 3;
-
-/// Why an output could not be set up.
-enum OutputError {
-    /// The renderer's pipelines failed: demote and try again with these.
-    Pipeline(Box<(String, OutputSpec, Option<wgpu::Surface<'static>>)>),
-    /// Anything else.
-    Other(String),
-}
-
-impl std::fmt::Display for OutputError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            OutputError::Pipeline(parts) => f.write_str(&parts.0),
-            OutputError::Other(why) => f.write_str(why),
-        }
-    }
-}
 
 /// Starts the render thread over `outputs`. `notify` posts to the UI thread (it must not
 /// block); the returned sender carries [`Command`]s the other way.
@@ -314,43 +199,41 @@ impl RenderLoop {
         metrics: Option<MetricsSink>,
         notify: Box<dyn Fn(Notice) + Send>,
     ) -> Result<Self, SetupError> {
-        let mut surfaces = Vec::new();
-        for spec in &specs {
-            match gpu::surface(instance, &spec.target) {
-                Ok(s) => surfaces.push(s),
-                Err(e) => return Err((notify, e.to_string())),
-            }
-        }
         if specs.is_empty() {
             return Err((notify, "no display to draw on".into()));
         }
-        let gpu = match gpu::open(instance, surfaces.iter().flatten().next()) {
-            Ok(g) => g,
-            Err(e) => return Err((notify, e.to_string())),
+        let mut config = config;
+        let wanted = Group::from_env();
+        if wanted != Group::Full {
+            tracing::warn!(
+                "renderer {}: forced by IDLEWILD_RENDERER",
+                wanted.describe()
+            );
+        }
+        let gpu_side = match wanted {
+            Group::Cpu => Err("forced by IDLEWILD_RENDERER".to_owned()),
+            group => gpu_outputs(instance, specs.clone(), config.timing, group),
         };
-        let mut group = Group::from_env();
-        let mut pending: Vec<(OutputSpec, Option<wgpu::Surface<'static>>)> =
-            specs.into_iter().zip(surfaces).collect();
-        let mut outputs = Vec::new();
-        while let Some((spec, surface)) = pending.pop() {
-            match Output::new(&gpu, spec, surface, config.timing, group) {
-                Ok(o) => outputs.push(o),
-                Err(OutputError::Pipeline(parts)) if group == Group::Full => {
-                    let (why, spec, surface) = *parts;
-                    // Demoted for the whole run: every display draws the same way.
-                    tracing::warn!(
-                        "renderer group B (crossfade only) for this run: a transition's shader \
-                         or pipeline failed: {why}"
-                    );
-                    group = Group::Minimal;
-                    pending.push((spec, surface));
-                    for o in outputs.drain(..) {
-                        pending.push(o.into_parts());
+        let (gpu, mut outputs, group) = match gpu_side {
+            Ok((gpu, outputs, group)) => (Some(gpu), outputs, group),
+            Err(why) => {
+                if wanted != Group::Cpu {
+                    tracing::warn!("renderer {} for this run: {why}", Group::Cpu.describe());
+                }
+                match cpu_outputs(specs, &mut config) {
+                    Ok(outputs) => (None, outputs, Group::Cpu),
+                    Err(cpu) => {
+                        return Err((
+                            notify,
+                            format!(
+                                "{why}; and {cpu} (install mesa-vulkan-drivers for a software \
+                                 graphics adapter)"
+                            ),
+                        ));
                     }
                 }
-                Err(e) => return Err((notify, e.to_string())),
             }
-        }
+        };
         outputs.sort_by_key(|o| o.display);
         let picker = Picker::new(config.random, config.fixed, &config.pool, config.seed);
         let now = Instant::now();
@@ -369,6 +252,7 @@ impl RenderLoop {
             group,
             instance: instance.clone(),
             recoveries: 0,
+            test_losses: 0,
             resized: None,
         })
     }
@@ -385,7 +269,11 @@ impl RenderLoop {
                     Err(crossbeam_channel::TryRecvError::Disconnected) => return,
                 }
             }
-            if (self.gpu.lost.load(Ordering::Acquire) || self.test_loss())
+            let lost = self
+                .gpu
+                .as_ref()
+                .is_some_and(|g| g.lost.load(Ordering::Acquire));
+            if (lost || self.gpu.is_some() && self.test_loss())
                 && let Err(why) = self.recover()
             {
                 (self.notify)(Notice::Fatal(why));
@@ -421,49 +309,70 @@ impl RenderLoop {
         }
     }
 
-    /// `IDLEWILD_TEST_DEVICE_LOSS_S=N`: the device counts as lost once, N seconds in, so tests
-    /// exercise the real recovery path (wgpu offers no way to lose a device on purpose).
+    /// `IDLEWILD_TEST_DEVICE_LOSS_S=N`: the device counts as lost N seconds in, and again
+    /// every N seconds up to `IDLEWILD_TEST_DEVICE_LOSSES` times (default once), so tests
+    /// exercise the real recovery and demotion paths (wgpu offers no way to lose a device on
+    /// purpose).
     fn test_loss(&mut self) -> bool {
-        static ONCE: std::sync::Once = std::sync::Once::new();
         let Some(after) = std::env::var("IDLEWILD_TEST_DEVICE_LOSS_S")
             .ok()
             .and_then(|v| v.parse::<f64>().ok())
         else {
             return false;
         };
-        let mut fire = false;
-        if self.started.elapsed().as_secs_f64() >= after {
-            ONCE.call_once(|| fire = true);
+        let times = std::env::var("IDLEWILD_TEST_DEVICE_LOSSES")
+            .ok()
+            .and_then(|v| v.parse::<u32>().ok())
+            .unwrap_or(1);
+        let due = after * f64::from(self.test_losses + 1);
+        if self.test_losses < times && self.started.elapsed().as_secs_f64() >= due {
+            self.test_losses += 1;
+            return true;
         }
-        fire
+        false
     }
 
     /// A lost device: a new device on the best adapter, every renderer rebuilt (same group),
-    /// every show blank again until its next photo arrives. Gives up after
-    /// [`MAX_RECOVERIES`].
+    /// every show blank again until its next photo arrives. After [`MAX_RECOVERIES`], or when
+    /// no device can be had, the run goes on in group C; only when that fails too does it end.
     fn recover(&mut self) -> Result<(), String> {
         self.recoveries += 1;
-        if self.recoveries > MAX_RECOVERIES {
-            return Err(format!(
-                "the graphics device was lost {} times; giving up",
+        // Surfaces go before the device they were configured for.
+        let specs: Vec<OutputSpec> = self.outputs.drain(..).map(|o| o.into_parts().0).collect();
+        self.gpu = None;
+        let rebuilt = if self.recoveries > MAX_RECOVERIES {
+            Err(format!(
+                "the graphics device was lost {} times",
                 self.recoveries
-            ));
+            ))
+        } else {
+            tracing::warn!(
+                "graphics device lost; recreating it ({} of at most {MAX_RECOVERIES})",
+                self.recoveries
+            );
+            gpu_outputs(
+                &self.instance,
+                specs.clone(),
+                self.config.timing,
+                self.group,
+            )
+        };
+        match rebuilt {
+            Ok((gpu, outputs, group)) => {
+                self.gpu = Some(gpu);
+                self.outputs = outputs;
+                self.group = group;
+            }
+            Err(why) => {
+                tracing::warn!(
+                    "renderer {} for the rest of the run: {why}",
+                    Group::Cpu.describe()
+                );
+                self.outputs = cpu_outputs(specs, &mut self.config)?;
+                self.group = Group::Cpu;
+            }
         }
-        tracing::warn!(
-            "graphics device lost; recreating it ({} of at most {MAX_RECOVERIES})",
-            self.recoveries
-        );
-        let first = self.outputs.iter().find_map(|o| o.surface.as_ref());
-        let gpu = gpu::open(&self.instance, first).map_err(|e| e.to_string())?;
-        let mut outputs = Vec::new();
-        for o in self.outputs.drain(..) {
-            let (spec, surface) = o.into_parts();
-            let out = Output::new(&gpu, spec, surface, self.config.timing, self.group)
-                .map_err(|e| e.to_string())?;
-            outputs.push(out);
-        }
-        self.outputs = outputs;
-        self.gpu = gpu;
+        self.outputs.sort_by_key(|o| o.display);
         // Uploads in progress went to the old device; the next answers refill the new one.
         self.images.release(&self.supervisor);
         Ok(())
@@ -473,7 +382,7 @@ impl RenderLoop {
         match cmd {
             Command::Resize { display, size } => {
                 if let Some(o) = self.outputs.iter_mut().find(|o| o.display == display)
-                    && o.resize(&self.gpu, size)
+                    && o.resize(self.gpu.as_ref(), size)
                 {
                     self.resized = Some(Instant::now());
                 }
@@ -520,7 +429,7 @@ impl RenderLoop {
         if self
             .outputs
             .iter()
-            .any(|o| u64::from(o.config.width) * u64::from(o.config.height) > 3840 * 2160)
+            .any(|o| u64::from(o.size().0) * u64::from(o.size().1) > 3840 * 2160)
         {
             tracing::info!("window larger than 4K: photos stay at their previous size");
             return;
@@ -530,8 +439,8 @@ impl RenderLoop {
             .iter()
             .map(|o| DisplaySpec {
                 id: o.display,
-                width: o.config.width,
-                height: o.config.height,
+                width: o.size().0,
+                height: o.size().1,
             })
             .collect();
         if let Err(e) = self.images.reconfigure(&self.supervisor, &displays) {
@@ -639,8 +548,8 @@ impl RenderLoop {
             let first = up.next_row;
             let last = (first + rows).min(height);
             let started = Instant::now();
-            let queue = &self.gpu.queue;
-            let renderer = &mut o.renderer;
+            let queue = self.gpu.as_ref().map(|g| &g.queue);
+            let canvas = &mut o.canvas;
             let write = |meta: &idlewild_protocol::shm::SlotMeta, bytes: &[u8]| {
                 if (meta.width, meta.height) != (width, height)
                     || bytes.len() != row_bytes * height as usize
@@ -652,15 +561,8 @@ impl RenderLoop {
                         bytes.len()
                     ));
                 }
-                if first == 0 {
-                    renderer
-                        .begin_image(Slot::Next, width, height)
-                        .map_err(|e| e.to_string())?;
-                }
                 let part = &bytes[first as usize * row_bytes..last as usize * row_bytes];
-                renderer
-                    .write_rows(queue, Slot::Next, first, part)
-                    .map_err(|e| e.to_string())
+                canvas.write_rows(queue, (width, height), first, part)
             };
             let read = if first == 0 {
                 self.images.read_frame(write)
@@ -720,7 +622,7 @@ impl RenderLoop {
         for o in &mut self.outputs {
             let tick = o.show.tick(now, &mut || config.pick(picker));
             if tick.promote {
-                o.renderer.promote_next();
+                o.promote_next();
             }
             o.paths.follow(&tick, now);
             if let Some(run) = tick.finished {
@@ -750,8 +652,14 @@ impl RenderLoop {
             }
             o.redraw = false;
             o.state = state;
-            o.renderer.update(&state);
-            if o.present(&self.gpu, now, tick.running.is_some(), moving) && !o.announced {
+            if o.draw(
+                self.gpu.as_ref(),
+                &state,
+                now,
+                tick.running.is_some(),
+                moving,
+            ) && !o.announced
+            {
                 o.announced = true;
                 (self.notify)(Notice::FirstFrame { display: o.display });
             }
@@ -774,181 +682,77 @@ impl RenderLoop {
     }
 }
 
-/// The texture an offscreen output draws into.
-fn offscreen_target(device: &wgpu::Device, config: &wgpu::SurfaceConfiguration) -> wgpu::Texture {
-    device.create_texture(&wgpu::TextureDescriptor {
-        label: Some("idlewild offscreen output"),
-        size: wgpu::Extent3d {
-            width: config.width,
-            height: config.height,
-            depth_or_array_layers: 1,
-        },
-        mip_level_count: 1,
-        sample_count: 1,
-        dimension: wgpu::TextureDimension::D2,
-        format: config.format,
-        usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
-        view_formats: &[],
-    })
+/// The displays drawn by wgpu in `group` (A, or B when a pipeline fails; demoted for every
+/// display at once), with the device they share. `Err` when no adapter can draw into them.
+fn gpu_outputs(
+    instance: &wgpu::Instance,
+    specs: Vec<OutputSpec>,
+    timing: super::show::Timing,
+    mut group: Group,
+) -> Result<(Gpu, Vec<Output>, Group), String> {
+    let mut surfaces = Vec::new();
+    for spec in &specs {
+        surfaces.push(gpu::surface(instance, &spec.target).map_err(|e| e.to_string())?);
+    }
+    let gpu = gpu::open(instance, surfaces.iter().flatten().next()).map_err(|e| e.to_string())?;
+    let mut pending: Vec<(OutputSpec, Option<wgpu::Surface<'static>>)> =
+        specs.into_iter().zip(surfaces).collect();
+    let mut outputs = Vec::new();
+    while let Some((spec, surface)) = pending.pop() {
+        match Output::gpu(&gpu, spec, surface, timing, group) {
+            Ok(o) => outputs.push(o),
+            Err(OutputError::Pipeline(parts)) if group == Group::Full => {
+                let (why, spec, surface) = *parts;
+                // Demoted for the whole run: every display draws the same way.
+                group = Group::Minimal;
+                tracing::warn!(
+                    "renderer {} for this run: a transition's shader or pipeline failed: {why}",
+                    group.describe()
+                );
+                pending.push((spec, surface));
+                for o in outputs.drain(..) {
+                    pending.push(o.into_parts());
+                }
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    outputs.sort_by_key(|o| o.display);
+    Ok((gpu, outputs, group))
 }
 
-impl Output {
-    fn new(
-        gpu: &Gpu,
-        spec: OutputSpec,
-        surface: Option<wgpu::Surface<'static>>,
-        timing: Timing,
-        group: Group,
-    ) -> Result<Self, OutputError> {
-        let config = match &surface {
-            Some(surface) => {
-                let Some(config) = gpu::configuration(surface, &gpu.adapter, spec.size) else {
-                    return Err(OutputError::Other(format!(
-                        "display {}: the graphics adapter cannot present to its window",
-                        spec.display
-                    )));
-                };
-                surface.configure(&gpu.device, &config);
-                config
-            }
-            None => gpu::offscreen_configuration(spec.size),
-        };
-        let offscreen = surface
-            .is_none()
-            .then(|| offscreen_target(&gpu.device, &config));
-        let built = match group {
-            Group::Full => Renderer::new(&gpu.device, &gpu.queue, config.format, spec.size),
-            Group::Minimal => Renderer::minimal(&gpu.device, &gpu.queue, config.format, spec.size),
-        };
-        let renderer = match built {
-            Ok(r) => r,
-            Err(e @ idlewild_renderer::RenderError::Pipeline { .. }) => {
-                return Err(OutputError::Pipeline(Box::new((
-                    e.to_string(),
-                    spec,
-                    surface,
-                ))));
-            }
-            Err(e) => return Err(OutputError::Other(e.to_string())),
-        };
-        let hz = spec
-            .refresh_mhz
-            .filter(|&m| m >= 20_000)
-            .map_or(60.0, |m| f64::from(m) / 1000.0);
-        Ok(Self {
-            display: spec.display,
-            target: spec.target,
-            refresh_mhz: spec.refresh_mhz,
-            surface,
-            offscreen,
-            in_flight: None,
-            config,
-            renderer,
-            show: Show::new(timing),
-            upload: None,
-            state: FrameState::default(),
-            frame_target: Duration::from_secs_f64(1.0 / hz),
-            last_present: None,
-            last_moving: false,
-            redraw: true,
-            announced: false,
-            period: FrameStats::default(),
-            transition: FrameStats::default(),
-            paths: KenBurnsPaths::default(),
-        })
-    }
+/// The displays drawn on the CPU (group C). Ken Burns is turned off: resampling every frame on
+/// the CPU would cost more than this fallback can spend.
+fn cpu_outputs(specs: Vec<OutputSpec>, config: &mut ShowConfig) -> Result<Vec<Output>, String> {
+    config.ken_burns = None;
+    let mut outputs = specs
+        .into_iter()
+        .map(|spec| Output::cpu(spec, config.timing))
+        .collect::<Result<Vec<_>, _>>()?;
+    outputs.sort_by_key(|o| o.display);
+    Ok(outputs)
+}
 
-    /// Back to what it was made from (to rebuild it on another device or group).
-    fn into_parts(self) -> (OutputSpec, Option<wgpu::Surface<'static>>) {
-        let spec = OutputSpec {
-            display: self.display,
-            target: self.target,
-            size: (self.config.width, self.config.height),
-            refresh_mhz: self.refresh_mhz,
-        };
-        (spec, self.surface)
-    }
+#[cfg(test)]
+mod tests {
+    use super::Group;
 
-    /// True when the size changed.
-    fn resize(&mut self, gpu: &Gpu, size: (u32, u32)) -> bool {
-        if size.0 == 0 || size.1 == 0 || (self.config.width, self.config.height) == size {
-            return false;
+    #[test]
+    fn idlewild_renderer_names_a_group() {
+        let table = [
+            (None, Group::Full),
+            (Some(""), Group::Full),
+            (Some("full"), Group::Full),
+            (Some("minimal"), Group::Minimal),
+            (Some("B"), Group::Minimal),
+            (Some("b"), Group::Minimal),
+            (Some("cpu"), Group::Cpu),
+            (Some("CPU"), Group::Cpu),
+            (Some("c"), Group::Cpu),
+            (Some("softbuffer"), Group::Full),
+        ];
+        for (value, want) in table {
+            assert_eq!(Group::parse(value), want, "{value:?}");
         }
-        self.config.width = size.0;
-        self.config.height = size.1;
-        match &self.surface {
-            Some(surface) => surface.configure(&gpu.device, &self.config),
-            None => self.offscreen = Some(offscreen_target(&gpu.device, &self.config)),
-        }
-        self.renderer.resize(size);
-        self.redraw = true;
-        true
-    }
-
-    /// Draws the renderer's state into the surface and presents it. False when no frame was
-    /// presented (occluded, timed out, reconfigured).
-    fn present(&mut self, gpu: &Gpu, now: Instant, in_transition: bool, moving: bool) -> bool {
-        let mut encoder = gpu
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("idlewild frame"),
-            });
-        match (&self.surface, &self.offscreen) {
-            (Some(surface), _) => {
-                let frame = match surface.get_current_texture() {
-                    wgpu::CurrentSurfaceTexture::Success(t) => t,
-                    wgpu::CurrentSurfaceTexture::Suboptimal(t) => {
-                        surface.configure(&gpu.device, &self.config);
-                        t
-                    }
-                    wgpu::CurrentSurfaceTexture::Timeout
-                    | wgpu::CurrentSurfaceTexture::Occluded => return false,
-                    wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost => {
-                        surface.configure(&gpu.device, &self.config);
-                        self.redraw = true;
-                        return false;
-                    }
-                    wgpu::CurrentSurfaceTexture::Validation => {
-                        tracing::warn!("display {}: the surface refused a frame", self.display);
-                        return false;
-                    }
-                };
-                let view = frame
-                    .texture
-                    .create_view(&wgpu::TextureViewDescriptor::default());
-                self.renderer.render(&mut encoder, &view);
-                gpu.queue.submit([encoder.finish()]);
-                gpu.queue.present(frame);
-            }
-            (None, Some(target)) => {
-                // Like a swapchain: the previous frame must be done before the next is queued,
-                // so the GPU's real cost shows in the frame times instead of piling up.
-                if let Some(index) = self.in_flight.take() {
-                    let _ = gpu.device.poll(wgpu::PollType::Wait {
-                        submission_index: Some(index),
-                        timeout: Some(Duration::from_secs(1)),
-                    });
-                }
-                let view = target.create_view(&wgpu::TextureViewDescriptor::default());
-                self.renderer.render(&mut encoder, &view);
-                self.in_flight = Some(gpu.queue.submit([encoder.finish()]));
-            }
-            (None, None) => return false,
-        }
-        // An interval that starts at a frame drawn while something moved is a frame time,
-        // however long: a stall shows up in p99, max and the dropped count. An interval that
-        // starts after an idle stretch (a still photo draws nothing) is not one.
-        if let Some(last) = self.last_present
-            && self.last_moving
-        {
-            let interval = now.saturating_duration_since(last);
-            self.period.frame(interval, self.frame_target);
-            if in_transition {
-                self.transition.frame(interval, self.frame_target);
-            }
-        }
-        self.last_present = Some(now);
-        self.last_moving = moving;
-        true
     }
 }
