@@ -46,11 +46,13 @@ WARN
   cargo clippy --target "$target" --workspace --all-targets -- -D warnings
 }
 
-# Build packages, then what the renderer tests (lavapipe under Xvfb) and the photo tests use.
+# Build packages, then what the renderer tests (lavapipe under Xvfb), the two-monitor test (Xorg
+# with the dummy driver, set up with xrandr) and the photo tests use.
 packages() {
   ensure_cargo
   ensure_packages "${BUILD_PACKAGES[@]}" \
     mesa-vulkan-drivers libvulkan1 xvfb xauth x11-utils \
+    xserver-xorg-core xserver-xorg-video-dummy x11-xserver-utils \
     mate-backgrounds
 }
 

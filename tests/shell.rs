@@ -1,5 +1,5 @@
-//! End-to-end tests of the window shell: the real `idlewild` binary under a private Xvfb per
-//! test, drawing with whatever adapter exists (lavapipe here), driven by XTEST input and checked
+//! End-to-end tests of the window shell: the real `idlewild` binary under a private X server per
+//! test (Xvfb; Xorg with the dummy driver where two monitors are needed), drawing with whatever adapter exists (lavapipe here), driven by XTEST input and checked
 //! with screenshots of what the X server really shows.
 //!
 //! "Shows a photo" is precise: the screenshot is within `common_x11::MATCH_MAD` (12 of 255, mean
@@ -16,7 +16,7 @@
 
 mod common_x11;
 
-use common_x11::{App, Home, References, Xvfb, copy_photos, keysym, poll};
+use common_x11::{App, Home, References, XServer, copy_photos, keysym, poll};
 use image::RgbImage;
 use std::cell::RefCell;
 use std::path::PathBuf;
@@ -46,7 +46,7 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 struct World {
     // Fields drop in order: the X server, then the home, then the lock (each test's `App` is
     // declared after its `World`, so the binary is gone before all of them).
-    x: Xvfb,
+    x: XServer,
     home: Home,
     photos: PathBuf,
     files: Vec<PathBuf>,
@@ -59,6 +59,11 @@ struct World {
 impl World {
     /// `None` (after a loud message) when Xvfb or the photos are missing.
     fn new(screen: (u16, u16)) -> Option<World> {
+        World::with_server(|home| XServer::xvfb(screen.0, screen.1, &home.path("xvfb.log")))
+    }
+
+    /// A world on the X server `start` makes (`None`: skipped, it said why).
+    fn with_server(start: impl FnOnce(&Home) -> Option<XServer>) -> Option<World> {
         let lock = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         let started = Instant::now();
         let home = Home::new();
@@ -67,7 +72,7 @@ impl World {
             return None;
         }
         let files = PHOTOS.iter().map(|n| photos.join(n)).collect();
-        let x = Xvfb::start(screen.0, screen.1, &home.path("xvfb.log"))?;
+        let x = start(&home)?;
         Some(World {
             _lock: lock,
             x,
@@ -481,4 +486,83 @@ fn device_losses_recreate_the_device_then_demote_to_the_cpu() {
             "for the rest of the run: the graphics device was lost 4 times",
         ],
     );
+}
+
+/// Two real monitors (Xorg's dummy driver: 800×600 and 640×480 side by side): `--fullscreen`
+/// covers each with its own window showing a photo at that monitor's size, the same photo on
+/// both with `display.same_image_all_monitors`; `display.monitors = ["2"]` shows only the
+/// second; Esc ends both runs.
+#[test]
+fn fullscreen_covers_each_monitor_and_display_monitors_selects_them() {
+    const MONITORS: [((i16, i16), (u16, u16)); 2] = [((0, 0), (800, 600)), ((800, 0), (640, 480))];
+    let Some(w) =
+        World::with_server(|home| XServer::xorg_dummy(&MONITORS.map(|m| m.1), &home.path("xorg")))
+    else {
+        return;
+    };
+    let refs: Vec<References> = MONITORS
+        .iter()
+        .map(|&(_, (mw, mh))| References::new(&w.files, (u32::from(mw), u32::from(mh))))
+        .collect();
+    // Which monitor a window covers exactly, and the photo it shows.
+    let shows = |win: u32| -> Option<(usize, usize)> {
+        let geometry = w.x.geometry(win)?;
+        let monitor = MONITORS.iter().position(|&m| m == geometry)?;
+        Some((monitor, w.showing(&refs[monitor], win)?))
+    };
+
+    let mut same = STILL.to_vec();
+    same.push(("display.same_image_all_monitors", "true"));
+    let mut app = w.spawn(&same, &["--fullscreen"]);
+    let Some(both) = app.wait_for(STARTUP, "a photo on each of the two monitors", || {
+        let mut seen: Vec<(usize, usize)> =
+            w.x.find_windows("Idlewild")
+                .into_iter()
+                .filter_map(shows)
+                .collect();
+        seen.sort_unstable();
+        (seen.len() == 2 && seen[0].0 == 0 && seen[1].0 == 1).then_some(seen)
+    }) else {
+        return;
+    };
+    eprintln!(
+        "two monitors show {} and {}",
+        refs[0].name(both[0].1),
+        refs[1].name(both[1].1)
+    );
+    assert_eq!(
+        both[0].1, both[1].1,
+        "same_image_all_monitors: both monitors show the same photo"
+    );
+    assert_eq!(
+        w.x.find_windows("Idlewild").len(),
+        2,
+        "one window per monitor"
+    );
+    let first = w.x.find_window("Idlewild").expect("a window");
+    w.x.focus(first);
+    let pressed = Instant::now();
+    w.x.key(keysym::ESCAPE);
+    assert_exits_promptly(&mut app, pressed, "Esc on two monitors");
+
+    let mut second_only = STILL.to_vec();
+    second_only.push(("display.monitors", "[\"2\"]"));
+    let mut app = w.spawn(&second_only, &["--fullscreen"]);
+    let Some(win) = app.wait_for(STARTUP, "a photo on the second monitor", || {
+        let win = w.x.find_window("Idlewild")?;
+        (shows(win)?.0 == 1).then_some(win)
+    }) else {
+        return;
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        w.x.find_windows("Idlewild"),
+        vec![win],
+        "display.monitors = [\"2\"]: no window on the first monitor"
+    );
+    w.x.focus(win);
+    let pressed = Instant::now();
+    w.x.key(keysym::ESCAPE);
+    assert_exits_promptly(&mut app, pressed, "Esc on the second monitor");
+    w.done("two monitors");
 }

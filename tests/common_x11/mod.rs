@@ -86,8 +86,9 @@ fn on_path(name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// A private X server for one test; terminated on drop.
-pub struct Xvfb {
+/// A private X server for one test (Xvfb, or Xorg with the dummy driver for several
+/// monitors); terminated on drop.
+pub struct XServer {
     child: Child,
     /// `:N`.
     pub display: String,
@@ -98,11 +99,11 @@ pub struct Xvfb {
     log: PathBuf,
 }
 
-impl Xvfb {
+impl XServer {
     /// Starts `Xvfb` with one `width`×`height`×24 screen on a display number the server picks
     /// itself (`-displayfd`), and waits until it accepts connections. `None` (after a loud
     /// message) when Xvfb is not installed.
-    pub fn start(width: u16, height: u16, log: &Path) -> Option<Xvfb> {
+    pub fn xvfb(width: u16, height: u16, log: &Path) -> Option<XServer> {
         let Some(xvfb) = on_path("Xvfb") else {
             eprintln!(
                 "\n!!!! SKIPPED: Xvfb is not installed (package xvfb; scripts/test.sh installs \
@@ -110,15 +111,139 @@ impl Xvfb {
             );
             return None;
         };
+        let mut cmd = Command::new(xvfb);
+        cmd.args(["-screen", "0"])
+            .arg(format!("{width}x{height}x24"))
+            .args(["-nolisten", "tcp", "-noreset"]);
+        Some(XServer::spawn(cmd, log).unwrap_or_else(|e| panic!("{e}")))
+    }
+
+    /// Starts Xorg with the dummy video driver and sets up one RandR output per entry of
+    /// `monitors` (sizes, side by side from the left, the first one primary): a real
+    /// multi-monitor X server, which Xvfb cannot be (it has one CRTC). `None` (after a loud
+    /// message) when Xorg, the dummy driver or `xrandr` is missing, or when Xorg may not run
+    /// here (it wants root or a console).
+    pub fn xorg_dummy(monitors: &[(u16, u16)], dir: &Path) -> Option<XServer> {
+        let skip = |why: &str| {
+            eprintln!(
+                "\n!!!! SKIPPED: {why} (packages xserver-xorg-core, xserver-xorg-video-dummy, \
+                 x11-xserver-utils; scripts/test.sh installs them). Multi-monitor was NOT \
+                 tested. !!!!\n"
+            );
+        };
+        let xorg = ["/usr/lib/xorg/Xorg", "/usr/libexec/Xorg"]
+            .iter()
+            .map(PathBuf::from)
+            .find(|p| p.is_file());
+        let Some(xorg) = xorg else {
+            skip("Xorg is not installed");
+            return None;
+        };
+        if !Path::new("/usr/lib/xorg/modules/drivers/dummy_drv.so").is_file() {
+            skip("the Xorg dummy driver is not installed");
+            return None;
+        }
+        let Some(xrandr) = on_path("xrandr") else {
+            skip("xrandr is not installed");
+            return None;
+        };
+        let width: u32 = monitors.iter().map(|m| u32::from(m.0)).sum();
+        let height = monitors.iter().map(|m| m.1).max().unwrap_or(480);
+        std::fs::create_dir_all(dir).expect("Xorg folder");
+        let config = dir.join("xorg.conf");
+        // No modes in the config: the outputs get theirs from xrandr below. The sync ranges
+        // accept any mode those make; the video memory holds the whole virtual screen.
+        std::fs::write(
+            &config,
+            format!(
+                "Section \"Device\"\n  Identifier \"dummy\"\n  Driver \"dummy\"\n  \
+                 VideoRam {ram}\nEndSection\n\
+                 Section \"Monitor\"\n  Identifier \"monitor\"\n  HorizSync 5.0-1000.0\n  \
+                 VertRefresh 5.0-200.0\nEndSection\n\
+                 Section \"Screen\"\n  Identifier \"screen\"\n  Device \"dummy\"\n  \
+                 Monitor \"monitor\"\n  DefaultDepth 24\n  SubSection \"Display\"\n    \
+                 Depth 24\n    Virtual {width} {height}\n  EndSubSection\nEndSection\n",
+                ram = (width * u32::from(height) * 4 / 1024 + 4096),
+            ),
+        )
+        .expect("xorg.conf");
+        let empty = dir.join("xorg.conf.d");
+        std::fs::create_dir_all(&empty).expect("config dir");
+        let log = dir.join("xorg.log");
+        let mut cmd = Command::new(xorg);
+        cmd.arg("-config")
+            .arg(&config)
+            .arg("-configdir")
+            .arg(&empty)
+            .arg("-logfile")
+            .arg(&log)
+            .args(["-nolisten", "tcp", "-noreset", "-novtswitch", "-sharevts"]);
+        let server = match XServer::spawn(cmd, &dir.join("xorg.stderr")) {
+            Ok(s) => s,
+            Err(e) => {
+                skip(&format!(
+                    "Xorg with the dummy driver did not start here: {e}"
+                ));
+                return None;
+            }
+        };
+        let randr = |args: &[String]| {
+            let out = Command::new(&xrandr)
+                .env("DISPLAY", &server.display)
+                .args(args)
+                .output()
+                .expect("run xrandr");
+            assert!(
+                out.status.success(),
+                "xrandr {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        let mut x = 0u32;
+        for (i, &(w, h)) in monitors.iter().enumerate() {
+            let (w, h) = (u32::from(w), u32::from(h));
+            let name = format!("idlewild_{w}x{h}_{i}");
+            // A 60 Hz mode with small blanking intervals; the dummy outputs accept any.
+            let (htotal, vtotal) = (w + 160, h + 30);
+            let clock = f64::from(htotal * vtotal) * 60.0 / 1e6;
+            let line = [w, w + 48, w + 80, htotal, h, h + 3, h + 10, vtotal];
+            let mut args = vec!["--newmode".to_owned(), name.clone(), format!("{clock:.2}")];
+            args.extend(line.iter().map(u32::to_string));
+            randr(&args);
+            let output = format!("DUMMY{i}");
+            randr(&["--addmode".into(), output.clone(), name.clone()]);
+            let mut args = vec![
+                "--output".to_owned(),
+                output,
+                "--mode".into(),
+                name,
+                "--pos".into(),
+                format!("{x}x0"),
+            ];
+            if i == 0 {
+                args.push("--primary".into());
+            }
+            randr(&args);
+            x += w;
+        }
+        let listed = randr(&["--listmonitors".into()]);
+        assert!(
+            listed.starts_with(&format!("Monitors: {}", monitors.len())),
+            "the dummy server shows other monitors than asked for:\n{listed}"
+        );
+        Some(server)
+    }
+
+    /// Runs an X server command with `-displayfd` (the server picks a free display number
+    /// and writes it when it accepts connections) and connects to it.
+    fn spawn(mut cmd: Command, log: &Path) -> Result<XServer, String> {
         let (read, write) = pipe();
         let wfd = write.as_raw_fd();
-        let mut cmd = Command::new(xvfb);
-        cmd.args(["-displayfd", "3", "-screen", "0"])
-            .arg(format!("{width}x{height}x24"))
-            .args(["-nolisten", "tcp", "-noreset"])
+        cmd.args(["-displayfd", "3"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(File::create(log).expect("Xvfb log file"))
+            .stderr(File::create(log).expect("X server log file"))
             .process_group(0);
         // SAFETY: between fork and exec only async-signal-safe calls are made (dup2, fcntl) on
         // a descriptor this process owns; nothing allocates.
@@ -136,7 +261,9 @@ impl Xvfb {
                 Ok(())
             });
         }
-        let mut child = cmd.spawn().expect("start Xvfb");
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
         drop(write);
         // The server writes its display number once it accepts connections; EOF means it died.
         let (tx, rx) = std::sync::mpsc::channel();
@@ -157,10 +284,10 @@ impl Xvfb {
             other => {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!(
-                    "Xvfb did not report a display ({other:?}); its log:\n{}",
+                return Err(format!(
+                    "the X server did not report a display ({other:?}); its log:\n{}",
                     std::fs::read_to_string(log).unwrap_or_default()
-                );
+                ));
             }
         };
         let display = format!(":{number}");
@@ -170,10 +297,10 @@ impl Xvfb {
         let Some((conn, screen)) = connected else {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("cannot connect to Xvfb on {display}");
+            return Err(format!("cannot connect to the X server on {display}"));
         };
         let root = conn.setup().roots[screen].root;
-        Some(Xvfb {
+        Ok(XServer {
             child,
             display,
             conn,
@@ -193,10 +320,23 @@ impl Xvfb {
 
     /// The viewable top-level window called `title` (`_NET_WM_NAME` or `WM_NAME`), if any.
     pub fn find_window(&self, title: &str) -> Option<Window> {
-        let tree = self.conn.query_tree(self.root).ok()?.reply().ok()?;
+        self.find_windows(title).into_iter().next()
+    }
+
+    /// Every viewable top-level window called `title`, in stacking order.
+    pub fn find_windows(&self, title: &str) -> Vec<Window> {
+        let Some(tree) = self
+            .conn
+            .query_tree(self.root)
+            .ok()
+            .and_then(|c| c.reply().ok())
+        else {
+            return Vec::new();
+        };
         tree.children
             .into_iter()
-            .find(|&w| self.title(w).as_deref() == Some(title) && self.viewable(w))
+            .filter(|&w| self.title(w).as_deref() == Some(title) && self.viewable(w))
+            .collect()
     }
 
     fn title(&self, window: Window) -> Option<String> {
@@ -266,7 +406,7 @@ impl Xvfb {
             .find(|v| v.visual_id == reply.visual)?;
         assert_eq!(
             bpp, 32,
-            "screenshots expect 32-bit pixels (Xvfb at depth 24)"
+            "screenshots expect 32-bit pixels (a depth-24 server)"
         );
         let lsb = setup.image_byte_order == ImageOrder::LSB_FIRST;
         let channel = |pixel: u32, mask: u32| ((pixel & mask) >> mask.trailing_zeros()) as u8;
@@ -382,7 +522,7 @@ impl Xvfb {
     }
 }
 
-impl Drop for Xvfb {
+impl Drop for XServer {
     fn drop(&mut self) {
         // SIGTERM first, so the server removes its lock file and socket; SIGKILL if it hangs.
         // SAFETY: kill(2) on the server this guard started and has not reaped yet.
@@ -400,7 +540,7 @@ impl Drop for Xvfb {
         }
         if std::thread::panicking() {
             eprintln!(
-                "---- Xvfb log ----\n{}",
+                "---- X server log ----\n{}",
                 std::fs::read_to_string(&self.log).unwrap_or_default()
             );
         }
@@ -540,7 +680,7 @@ impl App {
     /// Starts `idlewild ARGS` on `x`'s display with `home`'s private folders and the extra
     /// environment `extra`; stdout and stderr go to `idlewild.log` in the home.
     pub fn spawn<S: AsRef<OsStr>>(
-        x: &Xvfb,
+        x: &XServer,
         home: &Home,
         args: &[S],
         extra: &[(&str, &str)],
