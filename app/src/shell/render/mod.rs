@@ -155,7 +155,8 @@ impl Group {
     }
 }
 
-/// Device losses survived per run before the run ends instead.
+/// Device losses recovered from per run (device and renderers recreated); the next one demotes
+/// the run to group C.
 const MAX_RECOVERIES: u32 = 3;
 
 /// Starts the render thread over `outputs`. `notify` posts to the UI thread (it must not
@@ -214,7 +215,7 @@ impl RenderLoop {
             Group::Cpu => Err("forced by IDLEWILD_RENDERER".to_owned()),
             group => gpu_outputs(instance, specs.clone(), config.timing, group),
         };
-        let (gpu, mut outputs, group) = match gpu_side {
+        let (gpu, outputs, group) = match gpu_side {
             Ok((gpu, outputs, group)) => (Some(gpu), outputs, group),
             Err(why) => {
                 if wanted != Group::Cpu {
@@ -234,7 +235,6 @@ impl RenderLoop {
                 }
             }
         };
-        outputs.sort_by_key(|o| o.display);
         let picker = Picker::new(config.random, config.fixed, &config.pool, config.seed);
         let now = Instant::now();
         let next_metrics = now + config.metrics_period;
@@ -372,7 +372,6 @@ impl RenderLoop {
                 self.group = Group::Cpu;
             }
         }
-        self.outputs.sort_by_key(|o| o.display);
         // Uploads in progress went to the old device; the next answers refill the new one.
         self.images.release(&self.supervisor);
         Ok(())
