@@ -10,12 +10,17 @@
 //!   smoothing) with peak "ghost" caps that hold and then fall. Every time constant is in
 //!   seconds, so the result does not depend on the tick rate.
 //! - [`arrange`]: left-to-right or centre-out (bass in the middle) order of the bars.
+//! - [`wav`]: the `--audio-file` source, a WAV file as looping mono samples.
+//! - [`replay`]: a whole source through the analysis at a fixed tick, for goldens and benches.
 
 pub mod analyzer;
 pub mod bands;
+pub mod replay;
+pub mod wav;
 
 pub use analyzer::{Analyzer, AnalyzerConfig, Bars};
 pub use bands::{BandLayout, Layout, arrange};
+pub use wav::WavSource;
 
 /// Why an analysis configuration cannot be used.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -39,4 +44,7 @@ pub enum FftError {
     /// The sample rate is below 8 kHz or above 384 kHz.
     #[error("sample rate {0} Hz is outside 8000 to 384000")]
     SampleRate(u32),
+    /// An audio source cannot be used (unreadable or malformed file, no device).
+    #[error("{0}")]
+    Audio(String),
 }
