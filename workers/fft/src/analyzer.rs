@@ -144,6 +144,8 @@ pub struct Analyzer {
     /// Tilt per bar in dB.
     tilt: Vec<f32>,
     gain_db: f32,
+    /// This tick's levels before smoothing (kept to avoid an allocation per tick).
+    raw: Vec<f32>,
     smooth: Vec<f32>,
     velocity: Vec<f32>,
     ghosts: Vec<f32>,
@@ -179,6 +181,7 @@ impl Analyzer {
             head: 0,
             tilt,
             gain_db: 0.0,
+            raw: vec![0.0; bars],
             smooth: vec![0.0; bars],
             velocity: vec![0.0; bars],
             ghosts: vec![config.idle_floor; bars],
@@ -227,24 +230,22 @@ impl Analyzer {
         let c = &self.config;
         let range = (c.ceiling_db - c.floor_db).max(1.0);
         let mut loudest = 0.0f32;
-        let raw: Vec<f32> = self
-            .layout
-            .bins
-            .iter()
-            .zip(&self.tilt)
-            .map(|(b, tilt)| {
-                let mags = if b.long {
-                    &self.long.mags
-                } else {
-                    &self.short.mags
-                };
-                let mag = mags[b.first..=b.last].iter().copied().fold(0.0, f32::max);
-                let db = 20.0 * mag.max(1e-12).log10() + tilt;
-                let level = (db + self.gain_db - c.floor_db) / range;
-                loudest = loudest.max(level);
-                level.clamp(0.0, 1.0)
-            })
-            .collect();
+        for (out, (b, tilt)) in self
+            .raw
+            .iter_mut()
+            .zip(self.layout.bins.iter().zip(&self.tilt))
+        {
+            let mags = if b.long {
+                &self.long.mags
+            } else {
+                &self.short.mags
+            };
+            let mag = mags[b.first..=b.last].iter().copied().fold(0.0, f32::max);
+            let db = 20.0 * mag.max(1e-12).log10() + tilt;
+            let level = (db + self.gain_db - c.floor_db) / range;
+            loudest = loudest.max(level);
+            *out = level.clamp(0.0, 1.0);
+        }
         if c.auto_sensitivity {
             if loudest > 1.0 {
                 self.gain_db -= GAIN_DOWN_DB_PER_S * dt;
@@ -256,7 +257,12 @@ impl Analyzer {
         // Attack towards a rise; accelerate downwards (gravity) towards a fall.
         let attack = 1.0 - (-dt / c.attack_s.max(1e-4)).exp();
         let gravity = 2.0 / c.fall_s.max(1e-3).powi(2);
-        for ((s, v), &target) in self.smooth.iter_mut().zip(&mut self.velocity).zip(&raw) {
+        for ((s, v), &target) in self
+            .smooth
+            .iter_mut()
+            .zip(&mut self.velocity)
+            .zip(&self.raw)
+        {
             if target >= *s {
                 *s += (target - *s) * attack;
                 *v = 0.0;

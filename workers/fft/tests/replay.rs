@@ -94,15 +94,23 @@ fn write_wav(path: &Path, samples: &[f32]) {
     w.finalize().expect("finish wav");
 }
 
-/// The fixture through the file source and the analysis: one row of bars per 1/10 s.
-fn rows(name: &str) -> Vec<Vec<f32>> {
+/// The fixture through the file source and the analysis: the bars of every tick.
+fn ticks(name: &str) -> Vec<Vec<f32>> {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join(format!("{name}.wav"));
     write_wav(&path, &fixture(name));
     let mut source = WavSource::open(&path).expect("read back");
-    let ticks = replay(&mut source, config(), TICK_HZ, SECONDS).expect("replay");
+    replay(&mut source, config(), TICK_HZ, SECONDS).expect("replay")
+}
+
+/// The rows kept for the goldens: one per 1/10 s.
+fn rows_of(ticks: &[Vec<f32>]) -> Vec<Vec<f32>> {
     let step = TICK_HZ as usize / ROWS_PER_S;
-    ticks.into_iter().skip(step - 1).step_by(step).collect()
+    ticks.iter().skip(step - 1).step_by(step).cloned().collect()
+}
+
+fn rows(name: &str) -> Vec<Vec<f32>> {
+    rows_of(&ticks(name))
 }
 
 fn golden_path(name: &str) -> PathBuf {
@@ -173,11 +181,7 @@ fn silence_stays_on_the_idle_floor() {
 
 #[test]
 fn kicks_pulse_the_bass_twice_a_second() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kicks.wav");
-    write_wav(&path, &fixture("kicks"));
-    let mut source = WavSource::open(&path).unwrap();
-    let ticks = replay(&mut source, config(), TICK_HZ, SECONDS).unwrap();
+    let ticks = ticks("kicks");
     // The lowest bars, per tick: a pulse every 30 ticks, high after a kick, low before the next.
     let bass: Vec<f32> = ticks
         .iter()
@@ -199,7 +203,7 @@ fn kicks_pulse_the_bass_twice_a_second() {
         .sum();
     let low: f32 = ticks.iter().map(|t| t[..4].iter().sum::<f32>()).sum();
     assert!(treble < low / 3.0, "treble {treble} vs bass {low}");
-    check_golden("kicks", &rows("kicks"));
+    check_golden("kicks", &rows_of(&ticks));
 }
 
 #[test]

@@ -108,7 +108,10 @@ struct RenderLoop {
     group: Group,
     instance: wgpu::Instance,
     recoveries: u32,
-    /// Device losses simulated so far ([`RenderLoop::test_loss`]).
+    /// Simulated device losses: (every N seconds, how many), read once from the environment
+    /// ([`RenderLoop::test_loss`]).
+    test_loss_plan: Option<(f64, u32)>,
+    /// Device losses simulated so far.
     test_losses: u32,
     /// A display was resized at this time; the image worker learns the new sizes once the
     /// size has been still for [`RESIZE_SETTLE`].
@@ -252,6 +255,7 @@ impl RenderLoop {
             group,
             instance: instance.clone(),
             recoveries: 0,
+            test_loss_plan: test_loss_plan(),
             test_losses: 0,
             resized: None,
         })
@@ -309,21 +313,11 @@ impl RenderLoop {
         }
     }
 
-    /// `IDLEWILD_TEST_DEVICE_LOSS_S=N`: the device counts as lost N seconds in, and again
-    /// every N seconds up to `IDLEWILD_TEST_DEVICE_LOSSES` times (default once), so tests
-    /// exercise the real recovery and demotion paths (wgpu offers no way to lose a device on
-    /// purpose).
+    /// True when a simulated device loss is due (see [`test_loss_plan`]).
     fn test_loss(&mut self) -> bool {
-        let Some(after) = std::env::var("IDLEWILD_TEST_DEVICE_LOSS_S")
-            .ok()
-            .and_then(|v| v.parse::<f64>().ok())
-        else {
+        let Some((after, times)) = self.test_loss_plan else {
             return false;
         };
-        let times = std::env::var("IDLEWILD_TEST_DEVICE_LOSSES")
-            .ok()
-            .and_then(|v| v.parse::<u32>().ok())
-            .unwrap_or(1);
         let due = after * f64::from(self.test_losses + 1);
         if self.test_losses < times && self.started.elapsed().as_secs_f64() >= due {
             self.test_losses += 1;
@@ -679,6 +673,22 @@ impl RenderLoop {
             m.send(o.period.record("periodic", t_s, o.display));
         }
     }
+}
+
+/// `IDLEWILD_TEST_DEVICE_LOSS_S=N`: the device counts as lost N seconds in, and again every N
+/// seconds up to `IDLEWILD_TEST_DEVICE_LOSSES` times (default once), so tests exercise the real
+/// recovery and demotion paths (wgpu offers no way to lose a device on purpose). Read once at
+/// start, not per frame.
+fn test_loss_plan() -> Option<(f64, u32)> {
+    let after = std::env::var("IDLEWILD_TEST_DEVICE_LOSS_S")
+        .ok()?
+        .parse::<f64>()
+        .ok()?;
+    let times = std::env::var("IDLEWILD_TEST_DEVICE_LOSSES")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+        .unwrap_or(1);
+    Some((after, times))
 }
 
 /// The displays drawn by wgpu in `group` (A, or B when a pipeline fails; demoted for every

@@ -132,25 +132,23 @@ impl SoftSurface {
             tracing::warn!("display {id}: the window system refused a frame: {e}");
             return false;
         }
-        self.flush(id)
+        if let Err(e) = self.flush() {
+            tracing::warn!("display {id}: {e}");
+            return false;
+        }
+        true
     }
 
     /// Sends the frame's requests to the server now (see the module documentation).
-    fn flush(&self, id: u32) -> bool {
+    fn flush(&self) -> Result<(), String> {
         match &self.display {
             #[cfg(target_os = "linux")]
             SoftDisplay::Xcb(conn, _) => {
                 use x11rb::connection::Connection;
-                if let Err(e) = conn.flush() {
-                    tracing::warn!("display {id}: the X connection failed: {e}");
-                    return false;
-                }
-                true
+                conn.flush()
+                    .map_err(|e| format!("the X connection failed: {e}"))
             }
-            SoftDisplay::Window(_) => {
-                let _ = id;
-                true
-            }
+            SoftDisplay::Window(_) => Ok(()),
         }
     }
 }
