@@ -47,12 +47,14 @@ WARN
 }
 
 # Build packages, then what the renderer tests (lavapipe under Xvfb), the two-monitor test (Xorg
-# with the dummy driver, set up with xrandr) and the photo tests use.
+# with the dummy driver, set up with xrandr), the audio-capture tests (a private PulseAudio
+# daemon with a null sink, fed by sox and paplay) and the photo tests use.
 packages() {
   ensure_cargo
   ensure_packages "${BUILD_PACKAGES[@]}" \
     mesa-vulkan-drivers libvulkan1 xvfb xauth x11-utils \
     xserver-xorg-core xserver-xorg-video-dummy x11-xserver-utils \
+    pulseaudio pulseaudio-utils sox \
     mate-backgrounds
 }
 

@@ -11,6 +11,7 @@
 
 pub mod frames;
 pub mod images;
+pub mod visualizer;
 #[cfg(target_os = "linux")]
 mod worker_rss;
 
@@ -54,6 +55,27 @@ fn us(ns: u64) -> String {
     format!("{:.2} µs", ns as f64 / 1e3)
 }
 
+/// A supervisor for a benchmark's `workers`: default heartbeats, one restart at most (a
+/// benchmark whose worker dies should fail, not measure a replacement).
+pub(crate) fn supervisor_config(
+    exe: std::path::PathBuf,
+    workers: Vec<WorkerSpec>,
+) -> SupervisorConfig {
+    SupervisorConfig {
+        exe,
+        heartbeat: Duration::from_secs(1),
+        missed_heartbeats: 5,
+        restart: RestartPolicy {
+            cap: 1,
+            ..RestartPolicy::default()
+        },
+        shutdown_grace: Duration::from_secs(2),
+        mailbox_cap: 64,
+        perf_every: Duration::from_secs(3600),
+        workers,
+    }
+}
+
 /// Runs the benchmark and prints its table.
 pub fn shm(frames: u32, items: u32) -> anyhow::Result<()> {
     let profile = if cfg!(debug_assertions) {
@@ -65,18 +87,9 @@ pub fn shm(frames: u32, items: u32) -> anyhow::Result<()> {
         "idlewild bench shm — build: {profile}; {frames} frames of {WIDTH}x{HEIGHT} RGBA, {items} stream items"
     );
     let exe = std::env::current_exe()?;
-    let config = SupervisorConfig {
+    let config = supervisor_config(
         exe,
-        heartbeat: Duration::from_secs(1),
-        missed_heartbeats: 5,
-        restart: RestartPolicy {
-            cap: 1,
-            ..RestartPolicy::default()
-        },
-        shutdown_grace: Duration::from_secs(2),
-        mailbox_cap: 64,
-        perf_every: Duration::from_secs(3600),
-        workers: vec![WorkerSpec {
+        vec![WorkerSpec {
             kind: WorkerKind::Sim,
             regions: vec![
                 RegionPlan {
@@ -91,7 +104,7 @@ pub fn shm(frames: u32, items: u32) -> anyhow::Result<()> {
                 },
             ],
         }],
-    };
+    );
     let supervisor = Supervisor::start(config)?;
     let readers = match supervisor.wait_event(Duration::from_secs(30)) {
         Some(Event::Started { readers, .. }) => readers,

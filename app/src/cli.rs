@@ -42,6 +42,8 @@ Launch (one way to run, plus sources):
   --source PATH               photo folder instead of the configured ones
                               (repeatable)
   --metrics FILE              frame metrics as JSON lines
+  --audio-file FILE.wav       visualize this file (looping) instead of the
+                              system's audio output
 
 Commands:
   settings get KEY            print one setting (KEY such as display.mode)
@@ -72,6 +74,10 @@ Commands:
                               non-stop, and with decoding on the render
                               thread (defaults: /usr/share/backgrounds,
                               60 s per scenario, 1920x1080)
+  bench visualizer [--seconds N]
+                              audio-to-reader latency of the fft worker
+                              process against the same analysis on a
+                              thread, and its CPU cost (default 10 s)
   worker KIND --epoch N [--parent-pid PID]
                               one worker process, started by the supervisor;
                               KIND is image, rss, fft, prep or sim
@@ -164,6 +170,8 @@ pub enum BenchCommand {
     Images(crate::bench::images::Options),
     /// `bench frames [--source DIR] [--seconds N] [--size WxH]`.
     Frames(crate::bench::frames::Options),
+    /// `bench visualizer [--seconds N]`.
+    Visualizer(crate::bench::visualizer::Options),
 }
 
 /// Which command an error arose in, so the hint can show that command's usage line.
@@ -204,7 +212,8 @@ impl Scope {
                 "usage: idlewild bench shm [--frames N] [--items N]\n       \
                  idlewild bench images [--source DIR] [--rounds N] [--files N]\n       \
                  \x20                     [--seconds N]\n       \
-                 idlewild bench frames [--source DIR] [--seconds N] [--size WxH]",
+                 idlewild bench frames [--source DIR] [--seconds N] [--size WxH]\n       \
+                 idlewild bench visualizer [--seconds N]",
             ),
         }
     }
@@ -688,12 +697,13 @@ fn bench(split: Split) -> Result<Command, CliError> {
     let mut words = split.positionals.iter().cloned();
     let what = words.next().ok_or(CliError::Missing {
         scope: SCOPE,
-        what: "a benchmark (shm, images or frames)",
+        what: "a benchmark (shm, images, frames or visualizer)",
     })?;
     let (own, foreign): (&[&'static str], &[&'static str]) = match what.as_str() {
         "shm" => (&[FRAMES, ITEMS], &[SOURCE, ROUNDS, FILES, SECONDS, SIZE]),
         "images" => (&[SOURCE, ROUNDS, FILES, SECONDS], &[FRAMES, ITEMS, SIZE]),
         "frames" => (&[SOURCE, SECONDS, SIZE], &[FRAMES, ITEMS, ROUNDS, FILES]),
+        "visualizer" => (&[SECONDS], &[SOURCE, FRAMES, ITEMS, ROUNDS, FILES, SIZE]),
         _ => {
             return Err(CliError::UnknownCommand {
                 scope: SCOPE,
@@ -725,6 +735,9 @@ fn bench(split: Split) -> Result<Command, CliError> {
                 Some(text) => size(SCOPE, SIZE, text)?,
                 None => (1920, 1080),
             },
+        }),
+        "visualizer" => BenchCommand::Visualizer(crate::bench::visualizer::Options {
+            seconds: count(SECONDS, 10)?,
         }),
         _ => BenchCommand::Images(crate::bench::images::Options {
             source,

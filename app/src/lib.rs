@@ -6,6 +6,7 @@
 //! - [`mode`]: a pure parser from launch arguments (`/s`, `/p`, `--window-id`, …) to a
 //!   [`mode::Launch`].
 //! - [`images`]: the UI side of the image worker (configuration, one-request-at-a-time client).
+//! - [`visualizer`]: the UI side of the fft worker (configuration, per-frame spectrum read, fade).
 //! - [`supervisor`]: the worker supervisor (its own thread; the UI only polls it).
 //! - [`supervise`]: the headless `supervise` command.
 //! - [`bench`](mod@bench): the `bench` command (ratios measured side by side in one run).
@@ -18,3 +19,4 @@ pub mod shell;
 pub mod snapshot;
 pub mod supervise;
 pub mod supervisor;
+pub mod visualizer;

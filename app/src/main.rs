@@ -36,6 +36,7 @@ fn main() -> ExitCode {
         Command::Bench(BenchCommand::Shm { frames, items }) => bench::shm(frames, items),
         Command::Bench(BenchCommand::Images(options)) => bench::images::run(&options),
         Command::Bench(BenchCommand::Frames(options)) => bench::frames::run(&options),
+        Command::Bench(BenchCommand::Visualizer(options)) => bench::visualizer::run(&options),
         Command::Snapshot(cmd) => idlewild::snapshot::run(&cmd),
         Command::Help => {
             println!("{}", cli::USAGE);

@@ -49,6 +49,8 @@ pub struct Launch {
     pub sources: Vec<PathBuf>,
     /// `--metrics FILE`: JSON-lines frame metrics.
     pub metrics: Option<PathBuf>,
+    /// `--audio-file FILE.wav`: the visualizer plays this file instead of the system's audio.
+    pub audio_file: Option<PathBuf>,
 }
 
 /// What the platform does with no arguments at all.
@@ -118,6 +120,7 @@ pub fn is_mode_argument(arg: &str) -> bool {
                     | "--size"
                     | "--source"
                     | "--metrics"
+                    | "--audio-file"
             )
         )
 }
@@ -185,6 +188,7 @@ pub fn parse_mode(
     let mut window_size: Option<(u32, u32)> = None;
     let mut sources = Vec::new();
     let mut metrics = None;
+    let mut audio_file = None;
     let mut set = |new: Mode, name: &'static str| match mode {
         Some((_, old)) => Err(ModeError::Conflict(old, name)),
         None => {
@@ -249,6 +253,12 @@ pub fn parse_mode(
                 }
                 metrics = Some(PathBuf::from(value("--metrics", inline)?));
             }
+            "--audio-file" => {
+                if audio_file.is_some() {
+                    return Err(ModeError::Repeated("--audio-file"));
+                }
+                audio_file = Some(PathBuf::from(value("--audio-file", inline)?));
+            }
             _ => return Err(ModeError::Unknown(arg.to_owned())),
         }
     }
@@ -273,6 +283,7 @@ pub fn parse_mode(
         mode,
         sources,
         metrics,
+        audio_file,
     })
 }
 

@@ -30,5 +30,6 @@ pub use sections::transitions::{
     BLINDS_ORIENTATIONS, BlindsOptions, DiffuseOptions, EASINGS, SLIDE_DIRECTIONS, SlideOptions,
     TRANSITION_EFFECTS, TransitionDurations, Transitions, WIPE_DIRECTIONS, WipeOptions,
 };
+pub use sections::visualizer::{ORDERS, PALETTES, PLACEMENTS, VISUALIZER_MODES, Visualizer};
 pub use sections::workers::{ImageWorker, SimWorker, WorkerToggle, Workers};
 pub use store::{FILE_NAME, SettingsStore, default_path};

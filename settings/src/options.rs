@@ -4,7 +4,7 @@
 use toml_edit::{Array, Item, Value};
 
 use crate::SettingsError;
-use crate::sections::{display, input, logging, sources, transitions, workers};
+use crate::sections::{display, input, logging, sources, transitions, visualizer, workers};
 
 /// One user-visible setting: its dotted key, how to describe it, its kind and its default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +19,57 @@ pub struct OptionSpec {
     pub kind: OptionKind,
     /// The value used when the key is missing or invalid.
     pub default: OptionDefault,
+}
+
+impl OptionSpec {
+    /// A `Bool` row.
+    pub(crate) const fn toggle(
+        key: &'static str,
+        label: &'static str,
+        help: &'static str,
+        default: bool,
+    ) -> OptionSpec {
+        OptionSpec {
+            key,
+            label,
+            help,
+            kind: OptionKind::Bool,
+            default: OptionDefault::Bool(default),
+        }
+    }
+
+    /// An `Int` row over `min..=max`.
+    pub(crate) const fn int(
+        key: &'static str,
+        label: &'static str,
+        help: &'static str,
+        (min, max): (i64, i64),
+        default: i64,
+    ) -> OptionSpec {
+        OptionSpec {
+            key,
+            label,
+            help,
+            kind: OptionKind::Int { min, max },
+            default: OptionDefault::Int(default),
+        }
+    }
+
+    /// An `Enum` row whose default is its first word.
+    pub(crate) const fn choice(
+        key: &'static str,
+        label: &'static str,
+        help: &'static str,
+        values: &'static [&'static str],
+    ) -> OptionSpec {
+        OptionSpec {
+            key,
+            label,
+            help,
+            kind: OptionKind::Enum { values },
+            default: OptionDefault::Enum(values[0]),
+        }
+    }
 }
 
 /// The kind of value a setting holds, with its allowed range or values.
@@ -44,6 +95,11 @@ pub enum OptionKind {
         /// `None` when any string is allowed.
         allowed: Option<&'static [&'static str]>,
     },
+    /// One line of free text (a file path); empty means "none".
+    Text {
+        /// Longest accepted text, in bytes.
+        max_len: usize,
+    },
 }
 
 /// A setting's default value, typed by kind.
@@ -57,6 +113,8 @@ pub enum OptionDefault {
     Enum(&'static str),
     /// Default of an [`OptionKind::StringList`].
     StringList(&'static [&'static str]),
+    /// Default of an [`OptionKind::Text`].
+    Text(&'static str),
 }
 
 /// Every section's table, in the order sections appear in listings.
@@ -65,6 +123,7 @@ const SECTIONS: &[&[OptionSpec]] = &[
     transitions::OPTIONS,
     input::OPTIONS,
     sources::OPTIONS,
+    visualizer::OPTIONS,
     workers::OPTIONS,
     logging::OPTIONS,
 ];
@@ -90,6 +149,7 @@ impl OptionKind {
             Self::StringList {
                 allowed: Some(words),
             } => format!("a list drawn from {}", words.join(", ")),
+            Self::Text { max_len } => format!("one line of text (at most {max_len} bytes)"),
         }
     }
 }
@@ -102,6 +162,7 @@ impl OptionDefault {
             Self::Int(i) => Value::from(i),
             Self::Enum(s) => Value::from(s),
             Self::StringList(list) => string_array(list.iter().copied()),
+            Self::Text(text) => Value::from(text),
         }
     }
 }
@@ -141,6 +202,7 @@ impl OptionSpec {
                     .filter(|word| !word.is_empty()),
             ),
             OptionKind::StringList { allowed: None } => string_array(std::iter::once(input)),
+            OptionKind::Text { .. } => Value::from(text),
         };
         self.check_value(&candidate)
             .map_err(|reason| SettingsError::InvalidValue {
@@ -201,6 +263,16 @@ impl OptionSpec {
                     (_, unknown) => Err(unknown_words(&unknown, words)),
                 }
             }
+            OptionKind::Text { max_len } => match value.as_str() {
+                Some(text) if text.contains(['\n', '\r', '\0']) => {
+                    Err("is not a single line".to_owned())
+                }
+                Some(text) if text.len() > max_len => {
+                    Err(format!("is longer than {max_len} bytes"))
+                }
+                Some(text) => Ok(Value::from(text.trim())),
+                None => Err("is not text".to_owned()),
+            },
         }
     }
 }
@@ -289,6 +361,12 @@ mod tests {
             ),
             ("sources.folders", r#"["a", 'b']"#, r#"["a", "b"]"#),
             ("logging.level", "TRACE", "trace"),
+            (
+                "visualizer.audio_file",
+                " /music/demo.wav ",
+                "/music/demo.wav",
+            ),
+            ("visualizer.audio_file", "", ""),
             ("transitions.effect", "Blinds", "blinds"),
             ("transitions.easing", "back-in-out", "back-in-out"),
             ("transitions.pool", "", "[]"),
@@ -383,12 +461,19 @@ mod tests {
 
     #[test]
     fn check_rejects_wrong_types_from_files() {
-        let doc: toml_edit::DocumentMut = "a = 1\nb = 'x'\nc = [1]\n[t]\n".parse().expect("toml");
+        let long = "x".repeat(4097);
+        let doc: toml_edit::DocumentMut =
+            format!("a = 1\nb = 'x'\nc = [1]\ne = \"a\\nb.wav\"\nf = '{long}'\n[t]\n")
+                .parse()
+                .expect("toml");
         let cases: &[(&str, &str, &str)] = &[
             ("display.mode", "a", "is not one of fill, fit, shrink"),
             ("display.interval_s", "b", "is not a whole number"),
             ("sources.folders", "c", "is not a list of strings"),
             ("transitions.random", "t", "is a table, not true or false"),
+            ("visualizer.audio_file", "a", "is not text"),
+            ("visualizer.audio_file", "e", "is not a single line"),
+            ("visualizer.audio_file", "f", "is longer than 4096 bytes"),
         ];
         for &(key, field, reason) in cases {
             assert_eq!(

@@ -37,6 +37,10 @@ fn samples(kind: OptionKind) -> Vec<(String, String)> {
             ("/photos/My Trip".into(), r#"["/photos/My Trip"]"#.into()),
             (r#"["/a", "/b"]"#.into(), r#"["/a", "/b"]"#.into()),
         ],
+        OptionKind::Text { .. } => vec![
+            ("".into(), "".into()),
+            ("/music/My Mix.wav".into(), "/music/My Mix.wav".into()),
+        ],
     }
 }
 

@@ -5,7 +5,11 @@
 //!
 //! Nothing here needs xdotool or ImageMagick: the X protocol does the screenshots and the input,
 //! the `image` crate decodes and scales the reference photos independently of the worker's own
-//! decoder and scaler.
+//! decoder and scaler. [`world`] holds one test's world (lock, server, home, photos).
+
+#![allow(dead_code)]
+
+pub mod world;
 
 use std::ffi::OsStr;
 use std::fs::File;
@@ -690,8 +694,10 @@ impl App {
         let child = Command::new(&home.exe)
             .args(args)
             .envs(home.env(Some(&x.display)))
-            .envs(extra.iter().copied())
+            // The developer's own sound server stays out of the tests unless a test names one.
             .env_remove("WAYLAND_DISPLAY")
+            .env_remove("PULSE_SERVER")
+            .envs(extra.iter().copied())
             .env("IDLEWILD_LOG", "info,idlewild=debug,idlewild_workers=debug")
             .stdin(Stdio::null())
             .stdout(out.try_clone().expect("dup log"))
@@ -787,11 +793,16 @@ impl App {
 
     /// Its live `worker image` children.
     pub fn image_workers(&self) -> Vec<u32> {
+        self.workers("image")
+    }
+
+    /// Its live `worker KIND` children.
+    pub fn workers(&self, kind: &str) -> Vec<u32> {
         processes()
             .filter(|p| p.ppid == self.pid && p.alive())
             .filter(|p| {
                 let args = p.cmdline();
-                args.windows(2).any(|w| w[0] == "worker" && w[1] == "image")
+                args.windows(2).any(|w| w[0] == "worker" && w[1] == kind)
             })
             .map(|p| p.pid)
             .collect()
@@ -909,6 +920,11 @@ impl References {
                 .collect(),
             frames,
         }
+    }
+
+    /// A photo's reference frame.
+    pub fn frame(&self, i: usize) -> &RgbImage {
+        &self.frames[i]
     }
 
     /// A photo's file name.

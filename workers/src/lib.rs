@@ -8,8 +8,11 @@
 //!   work can never starve them), region attach, the outbox, parent-death detection.
 //! - [`roles`]: the registry of worker roles (one row per kind that this build implements).
 //! - [`image`]: the image role (scan, playlist, decode pool, prepared-frame cache, frames).
+//! - [`fft`]: the fft role (audio capture or a WAV file, analysis on a fixed cadence, bars into
+//!   the stream ring).
 //! - [`sim`]: the simulator role with fault knobs, used by the supervisor's tests.
 
+pub mod fft;
 pub mod image;
 pub mod roles;
 pub mod runtime;

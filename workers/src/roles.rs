@@ -29,6 +29,11 @@ pub const ROLES: &[Role] = &[
         capabilities: Capabilities::FRAMES,
         run: crate::image::run,
     },
+    Role {
+        kind: WorkerKind::Fft,
+        capabilities: Capabilities(Capabilities::STREAM.0 | Capabilities::AUDIO_CAPTURE.0),
+        run: crate::fft::run,
+    },
 ];
 
 /// The role for `kind`, if this build has one.
@@ -53,5 +58,6 @@ mod tests {
         }
         assert!(role(WorkerKind::Sim).is_some());
         assert!(role(WorkerKind::Image).is_some());
+        assert!(role(WorkerKind::Fft).is_some());
     }
 }

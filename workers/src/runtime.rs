@@ -306,7 +306,7 @@ impl Control {
                 ToWorker::Shutdown => {
                     let _ = self.tx.send(Inbound::Shutdown);
                 }
-                ToWorker::Sim(_) | ToWorker::Image(_) => {
+                ToWorker::Sim(_) | ToWorker::Image(_) | ToWorker::Fft(_) => {
                     match self.tx.try_send(Inbound::Request(env)) {
                         Ok(()) => {}
                         Err(TrySendError::Full(Inbound::Request(env))) => {

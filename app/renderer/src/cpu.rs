@@ -14,12 +14,16 @@
 //! arrives) is stretched with nearest-neighbour sampling. Ken Burns views are not drawn: the
 //! host turns Ken Burns off in this group, since a full-screen resample per frame on the CPU is
 //! what this fallback cannot afford.
+//!
+//! The audio visualizer's bars ([`CpuCompositor::set_visualizer`]) are drawn over the finished
+//! photo by [`crate::visualizer`], on the same pixels and blended in the same space as on the GPU.
 
 use std::sync::OnceLock;
 
 use crate::RenderError;
 use crate::frame::FrameState;
 use crate::renderer::Slot;
+use crate::visualizer::{self, Bars, BarsStyle};
 
 /// Largest image side accepted, as a texture limit would (16K).
 pub const MAX_SIDE: u32 = 16_384;
@@ -45,20 +49,22 @@ pub struct CpuCompositor {
     frames: [CpuFrame; 2],
     progress: f32,
     linear: bool,
+    /// What the visualizer draws over the photo (nothing by default).
+    bars: Bars,
 }
 
 /// The sRGB decode table (byte to linear light) and the encode table (linear light, quantised
-/// to [`ENCODE_STEPS`], to byte), built once.
-struct Tables {
-    decode: [f32; 256],
-    encode: Vec<u8>,
+/// to [`ENCODE_STEPS`], to byte), built once. The visualizer's overlay blends through them too.
+pub(crate) struct Tables {
+    pub(crate) decode: [f32; 256],
+    pub(crate) encode: Vec<u8>,
 }
 
 /// Entries of the linear-to-sRGB table: fine enough that the darkest codes (where sRGB is
 /// steepest) are still within one step of the exact encoding.
-const ENCODE_STEPS: usize = 1 << 14;
+pub(crate) const ENCODE_STEPS: usize = 1 << 14;
 
-fn tables() -> &'static Tables {
+pub(crate) fn tables() -> &'static Tables {
     static TABLES: OnceLock<Tables> = OnceLock::new();
     TABLES.get_or_init(|| {
         let mut decode = [0.0f32; 256];
@@ -105,6 +111,7 @@ impl CpuCompositor {
             frames: Default::default(),
             progress: 0.0,
             linear,
+            bars: Bars::default(),
         }
     }
 
@@ -183,16 +190,41 @@ impl CpuCompositor {
         self.progress = state.sanitized().progress;
     }
 
+    /// Sets the visualizer bars drawn over the photo by the following renders; the same inputs
+    /// and rules as [`Renderer::set_visualizer`](crate::Renderer::set_visualizer).
+    pub fn set_visualizer(
+        &mut self,
+        style: &BarsStyle,
+        levels: &[f32],
+        ghosts: &[f32],
+        fade: f32,
+    ) -> Result<(), RenderError> {
+        self.bars = Bars::new(style, levels, ghosts, fade)?;
+        Ok(())
+    }
+
     /// Draws the current state into `out` as `0x00RRGGBB` pixels, rows of the target width.
     /// `out` must hold exactly width × height pixels of the current target size.
     pub fn render_xrgb(&self, out: &mut [u32]) {
-        self.draw(out, |r, g, b| u32::from_be_bytes([0, r, g, b]));
+        let pack = |r, g, b| u32::from_be_bytes([0, r, g, b]);
+        self.draw(out, pack);
+        let unpack = |px: u32| {
+            let [_, r, g, b] = px.to_be_bytes();
+            [r, g, b]
+        };
+        visualizer::cpu::overlay(&self.bars, self.size, self.linear, out, unpack, pack);
     }
 
     /// Draws the current state as tightly packed opaque RGBA bytes (tests, snapshots).
     pub fn render_rgba(&self) -> Vec<u8> {
         let mut px = vec![0u32; self.size.0 as usize * self.size.1 as usize];
-        self.draw(&mut px, |r, g, b| u32::from_ne_bytes([r, g, b, 255]));
+        let pack = |r, g, b| u32::from_ne_bytes([r, g, b, 255]);
+        self.draw(&mut px, pack);
+        let unpack = |px: u32| {
+            let [r, g, b, _] = px.to_ne_bytes();
+            [r, g, b]
+        };
+        visualizer::cpu::overlay(&self.bars, self.size, self.linear, &mut px, unpack, pack);
         px.into_iter().flat_map(u32::to_ne_bytes).collect()
     }
 

@@ -19,6 +19,28 @@ pub enum RenderError {
         /// The validation message wgpu reported.
         message: String,
     },
+    /// A visualizer mode's shader or pipeline failed validation for the target format.
+    #[error("could not build the pipeline for visualizer mode `{mode}`: {message}")]
+    VisualizerPipeline {
+        /// Id of the mode whose pipeline failed.
+        mode: &'static str,
+        /// The validation message wgpu reported.
+        message: String,
+    },
+    /// `set_visualizer` got level and ghost slices of different lengths, or more than
+    /// [`MAX_BARS`](crate::MAX_BARS) of them.
+    #[error(
+        "visualizer input needs as many ghosts as levels, at most {max}: got {levels} levels and \
+         {ghosts} ghosts"
+    )]
+    BadBars {
+        /// Levels the caller passed.
+        levels: usize,
+        /// Ghost levels the caller passed.
+        ghosts: usize,
+        /// [`MAX_BARS`](crate::MAX_BARS).
+        max: usize,
+    },
     /// An image buffer does not hold exactly `width * height * 4` bytes, or has a zero side.
     #[error("bad RGBA8 image: {width}x{height} needs {expected} bytes, got {len}")]
     BadImage {

@@ -10,8 +10,12 @@
 //! [`easing`] turns a transition's linear time into its progress, and [`kenburns`] a photo's
 //! time on screen into its pan-and-zoom [`ImageView`] (both pure, table-tested).
 //!
+//! [`visualizer`] draws the audio-spectrum bars over the photo in the same pass
+//! ([`Renderer::set_visualizer`]): modes are rows of [`VISUALIZER_MODES`], each with one WGSL
+//! file appended to `shaders/visualizer.wgsl`, and one integer geometry rule serves both paths.
+//!
 //! [`CpuCompositor`] is fallback group C: the same frames and state drawn as a crossfade on the
-//! CPU, for machines without any graphics adapter.
+//! CPU (bars included), for machines without any graphics adapter.
 //!
 //! **Boundary:** this crate knows nothing of windows, surfaces, files or worker processes: it has
 //! no winit, no file I/O (shaders are embedded at compile time) and no IPC. Pixels arrive as byte
@@ -26,6 +30,7 @@ pub mod kenburns;
 pub mod offscreen;
 pub mod registry;
 pub mod renderer;
+pub mod visualizer;
 
 pub use cpu::CpuCompositor;
 pub use easing::Easing;
@@ -34,6 +39,10 @@ pub use frame::{FrameState, ImageView};
 pub use kenburns::KenBurns;
 pub use registry::{OptionDesc, OptionKind, TransitionDesc, TransitionId};
 pub use renderer::{Renderer, Slot};
+pub use visualizer::{
+    BarsStyle, MAX_BARS, PALETTES, Palette, PaletteId, Placement, VISUALIZER_MODES, VisualizerMode,
+    VisualizerModeId,
+};
 /// Re-exported so hosts and tests can name the adapter description and target formats without
 /// depending on wgpu themselves.
 pub use wgpu::{AdapterInfo, TextureFormat};

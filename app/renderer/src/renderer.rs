@@ -7,12 +7,18 @@
 //! shown at progress 0 or 1 reproduces the caller's bytes; only the in-between blend differs, in
 //! linear light on sRGB targets and in encoded values on plain ones. Tests use `Rgba8Unorm`
 //! because that path is exact by construction.
+//!
+//! **Visualizer.** After the photo, the same pass draws the audio bars set by
+//! [`Renderer::set_visualizer`] with alpha blending (see [`crate::visualizer`]); when they are
+//! faded out or empty there is no extra draw call and the frame is the photo alone.
 
 use std::num::NonZeroU64;
 
 use crate::RenderError;
 use crate::frame::{FrameState, Uniforms};
 use crate::registry::{TRANSITIONS, TransitionId};
+use crate::visualizer::gpu::VisualizerGpu;
+use crate::visualizer::{Bars, BarsStyle};
 
 /// The prelude every transition's WGSL is appended to: the `Frame` uniforms, the bindings,
 /// `vs_main` and the `fetch_*` / hash helpers.
@@ -65,6 +71,8 @@ pub struct Renderer {
     frames: [FrameTexture; 2],
     bind_group: wgpu::BindGroup,
     state: FrameState,
+    /// The audio bars; `None` only in a minimal renderer whose visualizer pipelines failed.
+    visualizer: Option<VisualizerGpu>,
 }
 
 impl Renderer {
@@ -148,6 +156,16 @@ impl Renderer {
         let frames = [Slot::Current, Slot::Next]
             .map(|slot| frame_texture(device, image_format, (1, 1), slot));
         let bind_group = bind_group(device, &layout, &frames, &sampler, &uniforms);
+        let visualizer = match VisualizerGpu::new(device, format, clamp_size(size)) {
+            Ok(visualizer) => Some(visualizer),
+            // The minimal renderer exists to show photos where shaders fail; the bars are not
+            // worth losing that for, so it goes on without them.
+            Err(error) if minimal => {
+                tracing::warn!(%error, "minimal renderer: visualizer unavailable");
+                None
+            }
+            Err(error) => return Err(error),
+        };
         let renderer = Renderer {
             device: device.clone(),
             queue: queue.clone(),
@@ -161,6 +179,7 @@ impl Renderer {
             frames,
             bind_group,
             state: FrameState::default(),
+            visualizer,
         };
         // Opaque black rather than the zeroed (transparent) texels of a fresh texture.
         for slot in [Slot::Current, Slot::Next] {
@@ -186,6 +205,9 @@ impl Renderer {
     pub fn resize(&mut self, size: (u32, u32)) {
         self.size = clamp_size(size);
         self.write_uniforms();
+        if let Some(visualizer) = &mut self.visualizer {
+            visualizer.resize(&self.queue, self.size);
+        }
     }
 
     /// Uploads an RGBA8 image into `slot`, straight from the caller's slice (one copy, no
@@ -311,6 +333,28 @@ impl Renderer {
         self.write_uniforms();
     }
 
+    /// Sets the audio bars the following [`Renderer::render`] calls draw over the photo.
+    ///
+    /// `levels[i]` and `ghosts[i]` are bar `i`'s height and peak-cap height in `0..=1` of the
+    /// band (clamped; NaN counts as 0), left to right. `fade` in `0..=1` multiplies both
+    /// opacities: at 0, or with no bars, nothing is drawn and frames are byte-identical to the
+    /// photo alone. Slices of different lengths or longer than [`MAX_BARS`](crate::MAX_BARS)
+    /// are refused with [`RenderError::BadBars`] and the previous bars stay. Only the parts of
+    /// the uniform buffer that changed are uploaded.
+    pub fn set_visualizer(
+        &mut self,
+        style: &BarsStyle,
+        levels: &[f32],
+        ghosts: &[f32],
+        fade: f32,
+    ) -> Result<(), RenderError> {
+        let bars = Bars::new(style, levels, ghosts, fade)?;
+        if let Some(visualizer) = &mut self.visualizer {
+            visualizer.set(&self.queue, bars);
+        }
+        Ok(())
+    }
+
     /// Records the draw of the current state into `encoder`, covering all of `view`.
     ///
     /// `view` must have the format given to [`Renderer::new`] and should have the size last given
@@ -340,6 +384,9 @@ impl Renderer {
         pass.set_bind_group(0, &self.bind_group, &[]);
         // The vertex shader makes one viewport-covering triangle from the vertex index alone.
         pass.draw(0..3, 0..1);
+        if let Some(visualizer) = &self.visualizer {
+            visualizer.draw(&mut pass);
+        }
     }
 
     fn write_uniforms(&self) {
@@ -440,14 +487,36 @@ fn build_pipeline(
     id: TransitionId,
 ) -> Result<wgpu::RenderPipeline, RenderError> {
     let desc = id.desc();
-    let source = format!("{PRELUDE}\n{}", desc.wgsl);
+    // The shader's output is the final pixel; blending with the cleared target would only cost
+    // time.
+    compile_pipeline(device, layout, format, desc.key, (PRELUDE, desc.wgsl), None).map_err(
+        |message| RenderError::Pipeline {
+            transition: desc.key,
+            message,
+        },
+    )
+}
+
+/// Compiles `prelude` + `file` (the WGSL file named `name`) into a pipeline drawing into
+/// `format` with `blend`, the vertex shader `vs_main` and the fragment shader `fs_main`.
+/// Validation errors are returned as a message (with the line where the file starts in the
+/// combined source) instead of wgpu's default panic.
+pub(crate) fn compile_pipeline(
+    device: &wgpu::Device,
+    layout: &wgpu::PipelineLayout,
+    format: wgpu::TextureFormat,
+    name: &'static str,
+    (prelude, file): (&str, &str),
+    blend: Option<wgpu::BlendState>,
+) -> Result<wgpu::RenderPipeline, String> {
+    let source = format!("{prelude}\n{file}");
     let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some(desc.key),
+        label: Some(name),
         source: wgpu::ShaderSource::Wgsl(source.into()),
     });
     let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-        label: Some(desc.key),
+        label: Some(name),
         layout: Some(layout),
         vertex: wgpu::VertexState {
             module: &module,
@@ -464,9 +533,7 @@ fn build_pipeline(
             compilation_options: Default::default(),
             targets: &[Some(wgpu::ColorTargetState {
                 format,
-                // The shader's output is the final pixel; blending with the cleared target
-                // would only cost time.
-                blend: None,
+                blend,
                 write_mask: wgpu::ColorWrites::ALL,
             })],
         }),
@@ -476,16 +543,10 @@ fn build_pipeline(
     // On native backends the scope resolves immediately; blocking here keeps `new` synchronous.
     match pollster::block_on(scope.pop()) {
         None => Ok(pipeline),
-        Some(error) => Err(RenderError::Pipeline {
-            transition: desc.key,
-            // The shader wgpu saw is the prelude plus the transition's file; say where the file
-            // starts so line numbers in the message can be mapped back.
-            message: format!(
-                "{error} (line {} of the combined source is line 1 of {}.wgsl)",
-                PRELUDE.lines().count() + 2,
-                desc.key
-            ),
-        }),
+        Some(error) => Err(format!(
+            "{error} (line {} of the combined source is line 1 of {name}.wgsl)",
+            prelude.lines().count() + 2
+        )),
     }
 }
 

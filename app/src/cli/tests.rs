@@ -63,6 +63,7 @@ fn run(mode: Mode) -> Command {
         mode,
         sources: Vec::new(),
         metrics: None,
+        audio_file: None,
     })
 }
 
@@ -112,6 +113,12 @@ fn frames(source: &str, seconds: u32, size: (u32, u32)) -> Command {
         seconds,
         size,
     }))
+}
+
+fn visualizer(seconds: u32) -> Command {
+    Command::Bench(BenchCommand::Visualizer(
+        crate::bench::visualizer::Options { seconds },
+    ))
 }
 
 fn unknown_cmd(scope: Scope, name: &str) -> Outcome {
@@ -273,7 +280,7 @@ fn every_command_and_error() {
         ("settings get", missing(Settings, "the setting's KEY")),
         ("settings set", missing(Settings, "the setting's KEY")),
         ("settings set display.mode", missing(Settings, "the new VALUE")),
-        ("bench", missing(Bench, "a benchmark (shm, images or frames)")),
+        ("bench", missing(Bench, "a benchmark (shm, images, frames or visualizer)")),
         ("snapshot --from a --to b --out f.png", ok(snap("crossfade", 0.5, (1920, 1080)))),
         ("snapshot --from=a --to b --out f.png --transition x --progress 1 --size 64x48", ok(snap("x", 1.0, (64, 48)))),
         ("snapshot --to b --out f.png", missing(Snapshot, "the --from photo")),
@@ -310,6 +317,10 @@ fn every_command_and_error() {
         ("bench shm --size 64x64", unknown_opt(Bench, "--size")),
         ("bench frames --seconds 5 --seconds 6", twice(Bench, SECONDS)),
         ("bench frames now", extra(Bench, "now")),
+        ("bench visualizer", ok(visualizer(10))),
+        ("bench visualizer --seconds 3", ok(visualizer(3))),
+        ("bench visualizer --size 64x64", unknown_opt(Bench, "--size")),
+        ("bench visualizer --source /p", unknown_opt(Bench, "--source")),
         // Bad numbers.
         ("worker image --epoch x", bad(Worker, EPOCH, "x")),
         ("worker image --epoch -1", bad(Worker, EPOCH, "-1")),

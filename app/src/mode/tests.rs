@@ -17,6 +17,7 @@ fn launch(mode: Mode) -> Result<Launch, ModeError> {
         mode,
         sources: Vec::new(),
         metrics: None,
+        audio_file: None,
     })
 }
 
@@ -84,6 +85,13 @@ fn every_form() {
         ("--windowed", None, Other, Err(ModeError::Unknown("--windowed".into()))),
         ("--metrics a --metrics b", None, Other, Err(ModeError::Repeated("--metrics"))),
         ("--metrics", None, Other, Err(ModeError::MissingValue("--metrics"))),
+        (
+            "--audio-file a.wav --audio-file=b.wav",
+            None,
+            Other,
+            Err(ModeError::Repeated("--audio-file")),
+        ),
+        ("--audio-file", None, Other, Err(ModeError::MissingValue("--audio-file"))),
     ];
     for (line, env, platform, expected) in cases {
         assert_eq!(
@@ -107,7 +115,7 @@ fn sources_and_metrics_come_with_any_mode() {
         "a stray word is refused"
     );
     let got = parse(
-        "--source /a --fullscreen --source=/b --metrics m.jsonl",
+        "--source /a --fullscreen --source=/b --metrics m.jsonl --audio-file=/m/x.wav",
         None,
         Other,
     );
@@ -117,6 +125,7 @@ fn sources_and_metrics_come_with_any_mode() {
             mode: Fullscreen,
             sources: vec![PathBuf::from("/a"), PathBuf::from("/b")],
             metrics: Some(PathBuf::from("m.jsonl")),
+            audio_file: Some(PathBuf::from("/m/x.wav")),
         })
     );
     let got = parse("/p:77 --source /photos", None, Windows);
@@ -141,6 +150,7 @@ fn only_launch_arguments_start_a_launch() {
         "--size",
         "--source",
         "--metrics=x",
+        "--audio-file",
         "--config",
         "--fullscreen",
     ] {

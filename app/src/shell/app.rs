@@ -76,7 +76,11 @@ pub fn run(settings_path: Option<PathBuf>, launch: Launch) -> anyhow::Result<()>
         None => SettingsStore::at_default_location()?,
     };
     let loaded = store.load();
-    let settings = loaded.settings;
+    let mut settings = loaded.settings;
+    if launch.audio_file.is_some() {
+        // `--audio-file` asks for the visualizer whatever the settings say.
+        settings.visualizer.enabled = true;
+    }
     let _log = crate::supervise::start_logging(&settings)?;
     if let Some(problem) = &loaded.report.problem {
         tracing::warn!("settings: {problem}; running on defaults");
@@ -254,11 +258,16 @@ impl App {
         let Some(supervisor) = self.supervisor.clone() else {
             anyhow::bail!("the supervisor is gone");
         };
+        let visual = crate::visualizer::VisualizerClient::from_settings(
+            &self.settings,
+            self.launch.audio_file.as_ref(),
+        );
         self.render = Some(render::spawn(
             instance,
             outputs,
             show_config(&self.settings),
             images,
+            visual,
             supervisor,
             metrics,
             notify,
@@ -543,7 +552,7 @@ pub fn show_config(s: &Settings) -> ShowConfig {
         pool,
         seed: fastrand::u64(..),
         ken_burns,
-        metrics_period: render::METRICS_PERIOD,
+        metrics_period: render::metrics_period(),
     }
 }
 

@@ -1,5 +1,6 @@
 //! Frame metrics (`--metrics FILE`): per display, the intervals between presented frames,
-//! dropped frames and upload times, summarised per transition and every 10 s as JSON lines.
+//! dropped frames and upload times, summarised per transition and every 10 s as JSON lines;
+//! and every 10 s a visualizer line ([`VisualizerRecord`]) when the visualizer is on.
 //!
 //! The render thread only pushes numbers into a [`FrameStats`] and hands finished records to a
 //! bounded channel (`try_send`: a slow disk loses records, counted, and never stalls a frame);
@@ -91,6 +92,47 @@ pub struct Record {
     pub lost_records: u64,
 }
 
+/// The visualizer's state every period (`"kind": "visualizer"`), so a running instance can be
+/// checked from outside: which worker epoch is read, how far its analysis got, what was lost,
+/// what it listens to, and the bars on screen now.
+#[derive(Clone, Debug, Serialize)]
+pub struct VisualizerRecord {
+    /// Always "visualizer".
+    pub kind: &'static str,
+    /// Seconds since the renderer started.
+    pub t_s: f64,
+    /// The fft worker epoch being read (0: none yet).
+    pub epoch: u64,
+    /// The newest analysis tick read.
+    pub ticks: u64,
+    /// Spectra lost between the worker and the screen (ring gaps, overtaken or refused reads).
+    pub drops: u64,
+    /// Analysis deadlines the worker missed.
+    pub missed: u32,
+    /// The source: device name, file, or "no audio: why".
+    pub source: String,
+    /// Bar order (`left_to_right`, `centre_out`).
+    pub layout: &'static str,
+    /// How visible the bars are (0 hidden … 1 shown).
+    pub fade: f32,
+    /// Capture-to-screen-read latency of the spectra read in this period.
+    pub latency: Summary,
+    /// Current bar heights, screen order, rounded to 3 decimals.
+    pub bars: Vec<f32>,
+    /// Records the writer could not keep up with so far.
+    pub lost_records: u64,
+}
+
+/// One line of the metrics file.
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
+pub enum Line {
+    /// A display's frames.
+    Frames(Record),
+    /// The visualizer.
+    Visualizer(VisualizerRecord),
+}
+
 /// Samples collected since the last record, for one display.
 #[derive(Debug, Default)]
 pub struct FrameStats {
@@ -143,7 +185,7 @@ impl FrameStats {
 /// The render thread's end of the metrics file.
 #[derive(Clone)]
 pub struct MetricsSink {
-    tx: Sender<Record>,
+    tx: Sender<Line>,
     lost: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
@@ -168,13 +210,25 @@ impl MetricsSink {
     pub fn send(&self, mut record: Record) {
         use std::sync::atomic::Ordering;
         record.lost_records = self.lost.load(Ordering::Relaxed);
-        if let Err(TrySendError::Full(_)) = self.tx.try_send(record) {
+        self.queue(Line::Frames(record));
+    }
+
+    /// Queues a visualizer record; never blocks.
+    pub fn send_visualizer(&self, mut record: VisualizerRecord) {
+        use std::sync::atomic::Ordering;
+        record.lost_records = self.lost.load(Ordering::Relaxed);
+        self.queue(Line::Visualizer(record));
+    }
+
+    fn queue(&self, line: Line) {
+        use std::sync::atomic::Ordering;
+        if let Err(TrySendError::Full(_)) = self.tx.try_send(line) {
             self.lost.fetch_add(1, Ordering::Relaxed);
         }
     }
 }
 
-fn write_all(file: std::fs::File, rx: Receiver<Record>) {
+fn write_all(file: std::fs::File, rx: Receiver<Line>) {
     let mut out = std::io::BufWriter::new(file);
     for record in rx {
         let written = serde_json::to_writer(&mut out, &record)

@@ -331,7 +331,7 @@ impl Engine {
             FromWorker::Error { message } => {
                 tracing::warn!(target: "health", kind = %w.spec.kind, pid = live.process.pid, epoch = w.epoch, "[HEALTH] worker reports: {message}");
             }
-            FromWorker::Sim(_) | FromWorker::Image(_) => {}
+            FromWorker::Sim(_) | FromWorker::Image(_) | FromWorker::Fft(_) => {}
         }
         if !live.announced
             && live.attached

@@ -123,7 +123,8 @@ impl SupervisorConfig {
         let enabled = |kind: WorkerKind| match kind {
             WorkerKind::Image => w.image.enabled,
             WorkerKind::Rss => w.rss.enabled,
-            WorkerKind::Fft => w.fft.enabled,
+            // Nothing reads the spectrum while the visualizer is off.
+            WorkerKind::Fft => w.fft.enabled && settings.visualizer.enabled,
             WorkerKind::Prep => w.prep.enabled,
             WorkerKind::Sim => w.sim.enabled,
         };
@@ -180,7 +181,11 @@ pub fn region_plan(kind: WorkerKind, settings: &Settings) -> Vec<RegionPlan> {
             vec![frames(bytes), stream(64, 4096)]
         }
         WorkerKind::Image => vec![frames(3840 * 2160 * 4)],
-        WorkerKind::Fft => vec![stream(64, 4096)],
+        // 64 spectra (about a second at 60 Hz) of at most 800 bytes.
+        WorkerKind::Fft => vec![stream(
+            64,
+            idlewild_protocol::spectrum::MAX_RECORD_LEN as u64,
+        )],
         WorkerKind::Prep => vec![frames(16 << 20)],
         WorkerKind::Rss => Vec::new(),
     }

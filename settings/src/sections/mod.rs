@@ -9,6 +9,7 @@ pub mod input;
 pub mod logging;
 pub mod sources;
 pub mod transitions;
+pub mod visualizer;
 pub mod workers;
 
 use serde::{Deserialize, Serialize};
@@ -19,6 +20,7 @@ use input::Input;
 use logging::Logging;
 use sources::Sources;
 use transitions::Transitions;
+use visualizer::Visualizer;
 use workers::Workers;
 
 /// All of Idlewild's settings, as stored in `settings.toml`.
@@ -35,6 +37,8 @@ pub struct Settings {
     pub input: Input,
     /// Where photos come from.
     pub sources: Sources,
+    /// The audio-spectrum bars.
+    pub visualizer: Visualizer,
     /// Supervision of the worker processes, and which workers run.
     pub workers: Workers,
     /// Log output.
@@ -49,6 +53,7 @@ impl Default for Settings {
             transitions: Transitions::default(),
             input: Input::default(),
             sources: Sources::default(),
+            visualizer: Visualizer::default(),
             workers: Workers::default(),
             logging: Logging::default(),
         }

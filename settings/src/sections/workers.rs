@@ -3,193 +3,144 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Repair;
-use crate::options::{OptionDefault, OptionKind, OptionSpec};
-
-/// Declares an `Int` option row.
-const fn int(
-    key: &'static str,
-    label: &'static str,
-    help: &'static str,
-    min: i64,
-    max: i64,
-    default: i64,
-) -> OptionSpec {
-    OptionSpec {
-        key,
-        label,
-        help,
-        kind: OptionKind::Int { min, max },
-        default: OptionDefault::Int(default),
-    }
-}
-
-/// Declares a `Bool` option row.
-const fn toggle(
-    key: &'static str,
-    label: &'static str,
-    help: &'static str,
-    default: bool,
-) -> OptionSpec {
-    OptionSpec {
-        key,
-        label,
-        help,
-        kind: OptionKind::Bool,
-        default: OptionDefault::Bool(default),
-    }
-}
+use crate::options::OptionSpec;
 
 /// Options of the `[workers]` section and its per-worker subsections.
 pub const OPTIONS: &[OptionSpec] = &[
-    int(
+    OptionSpec::int(
         "workers.heartbeat_ms",
         "Heartbeat interval (ms)",
         "How often each worker reports that it is alive, in milliseconds.",
-        100,
-        10_000,
+        (100, 10_000),
         1000,
     ),
-    int(
+    OptionSpec::int(
         "workers.missed_heartbeats",
         "Missed heartbeats before restart",
         "A worker that misses this many heartbeats in a row is considered hung and restarted.",
-        2,
-        20,
+        (2, 20),
         3,
     ),
-    int(
+    OptionSpec::int(
         "workers.backoff_initial_ms",
         "First restart delay (ms)",
         "Delay before the first restart of a crashed worker; it doubles on each further crash.",
-        1,
-        60_000,
+        (1, 60_000),
         250,
     ),
-    int(
+    OptionSpec::int(
         "workers.backoff_max_ms",
         "Longest restart delay (ms)",
         "The restart delay never grows past this; it is raised to the first delay if smaller.",
-        10,
-        600_000,
+        (10, 600_000),
         30_000,
     ),
-    int(
+    OptionSpec::int(
         "workers.restart_cap",
         "Restarts allowed per window",
         "Restarts allowed within the window before the worker is marked failed.",
-        1,
-        1000,
+        (1, 1000),
         5,
     ),
-    int(
+    OptionSpec::int(
         "workers.restart_window_s",
         "Restart window (s)",
         "Length of the window, in seconds, over which restarts are counted.",
-        1,
-        86_400,
+        (1, 86_400),
         300,
     ),
-    int(
+    OptionSpec::int(
         "workers.shutdown_grace_ms",
         "Shutdown grace (ms)",
         "How long a worker may take to exit cleanly before it is killed.",
-        50,
-        30_000,
+        (50, 30_000),
         2000,
     ),
-    toggle(
+    OptionSpec::toggle(
         "workers.image.enabled",
         "Image decoding worker",
         "Decode photos in a separate process.",
         true,
     ),
-    int(
+    OptionSpec::int(
         "workers.image.prefetch",
         "Photos prepared ahead",
         "How many photos the image worker decodes and scales ahead, per screen size.",
-        1,
-        16,
+        (1, 16),
         3,
     ),
-    int(
+    OptionSpec::int(
         "workers.image.cache_mb",
         "Prepared-photo cache (MiB)",
         "Memory for photos prepared ahead and recently shown (a 1920×1080 photo takes 8 MiB, \
          a 4K one 32 MiB).",
-        32,
-        8192,
+        (32, 8192),
         256,
     ),
-    int(
+    OptionSpec::int(
         "workers.image.max_file_mb",
         "Largest photo file (MiB)",
         "Files larger than this are skipped.",
-        1,
-        4096,
+        (1, 4096),
         200,
     ),
-    int(
+    OptionSpec::int(
         "workers.image.max_megapixels",
         "Largest photo (megapixels)",
         "Photos with more pixels than this are skipped (protects against decompression bombs).",
-        1,
-        2000,
+        (1, 2000),
         120,
     ),
-    int(
+    OptionSpec::int(
         "workers.image.decode_budget_ms",
         "Time budget per photo (ms)",
         "A photo that takes longer than this to decode and scale is skipped.",
-        500,
-        120_000,
+        (500, 120_000),
         10_000,
     ),
-    toggle(
+    OptionSpec::toggle(
         "workers.rss.enabled",
         "RSS feed worker",
         "Fetch photos from RSS feeds.",
         true,
     ),
-    toggle(
+    OptionSpec::toggle(
         "workers.fft.enabled",
         "Audio analysis worker",
         "Analyse audio for the visualizer.",
         true,
     ),
-    toggle(
+    OptionSpec::toggle(
         "workers.prep.enabled",
         "Preparation worker",
         "Scale and prepare photos ahead of time.",
         true,
     ),
-    toggle(
+    OptionSpec::toggle(
         "workers.sim.enabled",
         "Simulation worker",
         "Run the synthetic frame generator, a test and diagnostic worker.",
         false,
     ),
-    int(
+    OptionSpec::int(
         "workers.sim.frame_width",
         "Simulated frame width",
         "Width in pixels of the simulation worker's frames.",
-        1,
-        7680,
+        (1, 7680),
         640,
     ),
-    int(
+    OptionSpec::int(
         "workers.sim.frame_height",
         "Simulated frame height",
         "Height in pixels of the simulation worker's frames.",
-        1,
-        4320,
+        (1, 4320),
         360,
     ),
-    int(
+    OptionSpec::int(
         "workers.sim.period_ms",
         "Simulated frame period (ms)",
         "Milliseconds between the simulation worker's frames.",
-        1,
-        10_000,
+        (1, 10_000),
         33,
     ),
 ];

@@ -9,12 +9,15 @@
 //! - [`wire`]: length-prefixed framing of those messages over a byte stream, with size caps.
 //! - [`shm`]: supervisor-owned shared-memory regions and the two transfer disciplines over them:
 //!   latest-wins frames ([`shm::frames`]) and a lossy stream ring ([`shm::stream`]).
+//! - [`spectrum`]: the fft worker's per-tick record in its stream ring (bars, ghosts, capture
+//!   time).
 //! - [`clock`]: a system-wide monotonic clock, so timestamps compare across processes.
 
 pub mod clock;
 pub mod kind;
 pub mod message;
 pub mod shm;
+pub mod spectrum;
 pub mod wire;
 
 pub use kind::WorkerKind;

@@ -3,14 +3,16 @@
 //!
 //! Every message is wrapped in an [`Envelope`] with the common fields. The UI sends
 //! [`ToWorker`], a worker answers with [`FromWorker`]; each worker kind adds its own closed
-//! request/response pair ([`SimRequest`] / [`SimResponse`], [`ImageRequest`] / [`ImageResponse`];
-//! the rss, fft and prep pairs arrive with those roles).
+//! request/response pair ([`SimRequest`] / [`SimResponse`], [`ImageRequest`] / [`ImageResponse`],
+//! [`FftRequest`] / [`FftResponse`]; the rss and prep pairs arrive with those roles).
 
 use crate::kind::WorkerKind;
 use crate::shm::{LayoutParams, RegionToken};
 use serde::{Deserialize, Serialize};
 
+pub mod fft;
 pub mod image;
+pub use fft::{FftRequest, FftResponse};
 pub use image::{ImageRequest, ImageResponse};
 
 /// Version of the message schema; a worker refuses to run against another version.
@@ -138,6 +140,8 @@ pub enum ToWorker {
     Sim(SimRequest),
     /// A request for the image worker.
     Image(ImageRequest),
+    /// A request for the fft worker.
+    Fft(FftRequest),
 }
 
 /// Messages from any worker to the UI (supervisor).
@@ -166,6 +170,8 @@ pub enum FromWorker {
     Sim(SimResponse),
     /// A response or notification of the image worker.
     Image(ImageResponse),
+    /// A response or notification of the fft worker.
+    Fft(FftResponse),
 }
 
 /// Requests of the simulator worker: deterministic payloads plus fault knobs for tests.

@@ -115,15 +115,20 @@ pub fn render(gpu: &Gpu, renderer: &mut Renderer, state: &FrameState) -> Vec<u8>
     offscreen::render_to_rgba(renderer, &gpu.device, &gpu.queue, (W, H)).expect("frame reads back")
 }
 
-/// The largest per-channel difference, and the first pixel where it occurs.
+/// The largest per-channel difference of two W-wide frames, and the first pixel where it occurs.
 pub fn max_diff(a: &[u8], b: &[u8]) -> (u8, (u32, u32)) {
+    max_diff_w(a, b, W)
+}
+
+/// The largest per-channel difference of two frames `width` wide, and where.
+pub fn max_diff_w(a: &[u8], b: &[u8], width: u32) -> (u8, (u32, u32)) {
     assert_eq!(a.len(), b.len(), "frames differ in size");
     let mut worst = (0, (0, 0));
     for (i, (x, y)) in a.iter().zip(b).enumerate() {
         let d = x.abs_diff(*y);
         if d > worst.0 {
             let pixel = (i / 4) as u32;
-            worst = (d, (pixel % W, pixel / W));
+            worst = (d, (pixel % width, pixel / width));
         }
     }
     worst

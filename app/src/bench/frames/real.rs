@@ -58,6 +58,7 @@ pub(super) fn real_loop(
         vec![output],
         config,
         images,
+        None,
         Arc::clone(&supervisor),
         Some(sink),
         Box::new(move |n| {

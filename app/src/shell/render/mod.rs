@@ -32,17 +32,27 @@ use idlewild_protocol::message::image::{DisplaySpec, ImageResponse};
 
 use self::output::{Output, OutputError, Upload};
 use super::gpu::{self, Gpu, Target};
-use super::metrics::{MetricsSink, Record};
+use super::metrics::{MetricsSink, Record, Summary, VisualizerRecord};
 use super::picker::Picker;
 use super::show::Arrival;
 use crate::images::{Direction, ImageClient, ImageEvent};
 use crate::supervisor::{Event, Supervisor};
+use crate::visualizer::VisualizerClient;
 
 /// Largest number of photo bytes uploaded per frame (a 1080p photo in one frame, 4K in four).
 pub const UPLOAD_BUDGET: usize = 8 << 20;
 /// How often a periodic metrics record is written, unless [`ShowConfig::metrics_period`] says
 /// otherwise.
 pub const METRICS_PERIOD: Duration = Duration::from_secs(10);
+
+/// The metrics period: [`METRICS_PERIOD`], or `IDLEWILD_METRICS_PERIOD_MS` (50 ms at least)
+/// so tests can watch a run closely without waiting 10 s per record.
+pub fn metrics_period() -> Duration {
+    std::env::var("IDLEWILD_METRICS_PERIOD_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map_or(METRICS_PERIOD, |ms| Duration::from_millis(ms.max(50)))
+}
 
 /// One display to draw on.
 #[derive(Clone)]
@@ -98,6 +108,8 @@ struct RenderLoop {
     gpu: Option<Gpu>,
     outputs: Vec<Output>,
     images: ImageClient,
+    /// The fft worker's spectra (`None`: visualizer off).
+    visual: Option<VisualizerClient>,
     supervisor: Arc<Supervisor>,
     picker: Picker,
     config: ShowConfig,
@@ -170,6 +182,7 @@ pub fn spawn(
     outputs: Vec<OutputSpec>,
     config: ShowConfig,
     images: ImageClient,
+    visual: Option<VisualizerClient>,
     supervisor: Arc<Supervisor>,
     metrics: Option<MetricsSink>,
     notify: Box<dyn Fn(Notice) + Send>,
@@ -179,7 +192,7 @@ pub fn spawn(
         .name("idlewild-render".into())
         .spawn(move || {
             match RenderLoop::new(
-                &instance, outputs, config, images, supervisor, metrics, notify,
+                &instance, outputs, config, images, visual, supervisor, metrics, notify,
             ) {
                 Ok(mut r) => r.run(&rx),
                 Err((notify, message)) => {
@@ -194,11 +207,13 @@ pub fn spawn(
 type SetupError = (Box<dyn Fn(Notice) + Send>, String);
 
 impl RenderLoop {
+    #[allow(clippy::too_many_arguments)]
     fn new(
         instance: &wgpu::Instance,
         specs: Vec<OutputSpec>,
         config: ShowConfig,
         images: ImageClient,
+        visual: Option<VisualizerClient>,
         supervisor: Arc<Supervisor>,
         metrics: Option<MetricsSink>,
         notify: Box<dyn Fn(Notice) + Send>,
@@ -245,6 +260,7 @@ impl RenderLoop {
             gpu,
             outputs,
             images,
+            visual,
             supervisor,
             picker,
             config,
@@ -473,12 +489,40 @@ impl RenderLoop {
                     "the image worker failed {restarts} times and is not restarted; the photo \
                      on screen stays"
                 ),
+                Event::Started {
+                    kind: WorkerKind::Fft,
+                    epoch,
+                    readers,
+                    ..
+                } => {
+                    if let Some(v) = self.visual.as_mut() {
+                        v.attach(&self.supervisor, readers.stream, epoch);
+                    }
+                }
+                Event::Exited {
+                    kind: WorkerKind::Fft,
+                    ..
+                } => {
+                    if let Some(v) = self.visual.as_mut() {
+                        v.detach();
+                    }
+                }
+                Event::Failed {
+                    kind: WorkerKind::Fft,
+                    restarts,
+                } => tracing::error!(
+                    "the fft worker failed {restarts} times and is not restarted; the \
+                     visualizer stays hidden"
+                ),
                 _ => {}
             }
         }
     }
 
     fn answers(&mut self) {
+        if let Some(v) = self.visual.as_mut() {
+            v.answers(&self.supervisor);
+        }
         for event in self.images.poll(&self.supervisor) {
             match event {
                 ImageEvent::Frame(info) => {
@@ -612,6 +656,15 @@ impl RenderLoop {
         let mut animating = false;
         let config = &self.config;
         let picker = &mut self.picker;
+        // The newest spectrum, read once per frame straight from the fft worker's ring.
+        let (bars, bars_changed, style) = match self.visual.as_mut() {
+            Some(v) => {
+                let style = v.style().clone();
+                let (bars, changed) = v.sample(now);
+                (bars, changed, Some(style))
+            }
+            None => (None, false, None),
+        };
         for o in &mut self.outputs {
             let tick = o.show.tick(now, &mut || config.pick(picker));
             if tick.promote {
@@ -637,14 +690,22 @@ impl RenderLoop {
                 }
             }
             let (state, moving) = config.frame_state(&tick, &o.paths, o.show.has_photo(), now);
-            let moving = moving || o.upload.is_some();
-            let draw = tick.promote || tick.running.is_some() || o.redraw || state != o.state;
+            // Moving bars are continuous drawing too: their frames count in the metrics.
+            let moving = moving || o.upload.is_some() || bars.is_some() || bars_changed;
+            let draw = tick.promote
+                || tick.running.is_some()
+                || o.redraw
+                || state != o.state
+                || bars_changed;
             animating |= moving;
             if !draw || !o.show.has_photo() && !o.redraw {
                 continue;
             }
             o.redraw = false;
             o.state = state;
+            if let Some(style) = &style {
+                o.set_bars(style, bars.as_ref());
+            }
             if o.draw(
                 self.gpu.as_ref(),
                 &state,
@@ -671,6 +732,24 @@ impl RenderLoop {
         let t_s = self.started.elapsed().as_secs_f64();
         for o in &mut self.outputs {
             m.send(o.period.record("periodic", t_s, o.display));
+        }
+        if let Some(v) = self.visual.as_mut() {
+            let (stats, bars, fade) = v.take_stats();
+            let mut latencies = stats.latencies;
+            m.send_visualizer(VisualizerRecord {
+                kind: "visualizer",
+                t_s,
+                epoch: stats.epoch,
+                ticks: stats.ticks,
+                drops: stats.drops,
+                missed: stats.missed,
+                source: stats.source,
+                layout: v.order().name(),
+                fade,
+                latency: Summary::of(&mut latencies),
+                bars: bars.iter().map(|b| (b * 1000.0).round() / 1000.0).collect(),
+                lost_records: 0,
+            });
         }
     }
 }

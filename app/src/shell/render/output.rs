@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use idlewild_protocol::message::image::FrameInfo;
+use idlewild_renderer::visualizer::BarsStyle;
 use idlewild_renderer::{CpuCompositor, FrameState, RenderError, Renderer, Slot};
 
 use super::super::gpu::{self, Gpu, Target};
@@ -14,6 +15,7 @@ use super::super::show::{Show, Timing};
 use super::config::KenBurnsPaths;
 use super::soft::SoftSurface;
 use super::{Group, OutputSpec};
+use crate::visualizer::BarsFrame;
 
 /// A photo on its way from shared memory into the canvas, a band of rows per frame.
 pub(super) struct Upload {
@@ -44,7 +46,7 @@ pub(super) enum Canvas {
     /// Groups A and B.
     Gpu(Box<GpuCanvas>),
     /// Group C.
-    Cpu(CpuCanvas),
+    Cpu(Box<CpuCanvas>),
 }
 
 impl Canvas {
@@ -223,13 +225,13 @@ impl Output {
             )
         })?;
         let size = (spec.size.0.max(1), spec.size.1.max(1));
-        let canvas = Canvas::Cpu(CpuCanvas {
+        let canvas = Canvas::Cpu(Box::new(CpuCanvas {
             surface,
             scratch: Vec::new(),
             // Window systems show these bytes as sRGB, so blend in linear light, as an sRGB
             // GPU surface does.
             compositor: CpuCompositor::new(size, true),
-        });
+        }));
         Ok(Self::with_canvas(&spec, canvas, timing))
     }
 
@@ -293,6 +295,19 @@ impl Output {
         match &mut self.canvas {
             Canvas::Gpu(c) => c.renderer.promote_next(),
             Canvas::Cpu(c) => c.compositor.promote_next(),
+        }
+    }
+
+    /// What the next frame draws over the photo: `bars` with `style`, or nothing.
+    pub fn set_bars(&mut self, style: &BarsStyle, bars: Option<&BarsFrame<'_>>) {
+        let (levels, ghosts, fade) =
+            bars.map_or((&[][..], &[][..], 0.0), |b| (b.levels, b.ghosts, b.fade));
+        let set = match &mut self.canvas {
+            Canvas::Gpu(c) => c.renderer.set_visualizer(style, levels, ghosts, fade),
+            Canvas::Cpu(c) => c.compositor.set_visualizer(style, levels, ghosts, fade),
+        };
+        if let Err(e) = set {
+            tracing::debug!("display {}: bars not drawn: {e}", self.display);
         }
     }
 
