@@ -248,6 +248,14 @@ fn a_missing_file_is_reported_once_and_nothing_is_published() {
         panic!("a missing file is no audio");
     };
     assert!(reason.contains("/nonexistent/song.wav"), "{reason}");
+    std::thread::sleep(Duration::from_millis(300));
+    while let Some(env) = sup.poll(WorkerKind::Fft) {
+        assert!(
+            !matches!(env.body, FromWorker::Fft(FftResponse::Source(_))),
+            "the source state is reported once: {:?}",
+            env.body
+        );
+    }
     assert!(
         read_for(&mut reader, Duration::from_millis(300)).is_empty(),
         "no spectra without audio"

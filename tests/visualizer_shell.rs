@@ -55,11 +55,17 @@ fn visualizer_records(path: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// Records after the first `skip`, waiting until one satisfies `want` (or failing after
-/// `timeout` with `what`).
+/// The t_s of a record.
+fn t_s(record: &serde_json::Value) -> f64 {
+    record["t_s"].as_f64().unwrap_or(0.0)
+}
+
+/// Waits for a visualizer record written after `since` seconds of the run that satisfies
+/// `want` (failing after `timeout` with `what` and the last record).
 fn wait_record(
     app: &mut App,
     metrics: &Path,
+    since: f64,
     timeout: Duration,
     what: &str,
     mut want: impl FnMut(&serde_json::Value) -> bool,
@@ -68,7 +74,7 @@ fn wait_record(
     let found = app.wait_for(timeout, what, || {
         let records = visualizer_records(metrics);
         last = records.last().cloned();
-        records.into_iter().find(|r| want(r))
+        records.into_iter().find(|r| t_s(r) > since && want(r))
     });
     found.unwrap_or_else(|| panic!("{what}: last visualizer record {last:?}"))
 }
@@ -125,7 +131,7 @@ fn bars_rise_over_the_photo_fade_when_the_worker_dies_and_come_back_after_its_re
         metrics.to_str().unwrap(),
     ];
     let mut app = w.spawn_env(&settings, &args, &[("IDLEWILD_METRICS_PERIOD_MS", "200")]);
-    let shown = wait_record(&mut app, &metrics, STARTUP, "bars fully shown", |r| {
+    let shown = wait_record(&mut app, &metrics, 0.0, STARTUP, "bars fully shown", |r| {
         r["fade"].as_f64() == Some(1.0) && bars(r).iter().cloned().fold(0.0, f64::max) > 0.3
     });
     assert_eq!(shown["layout"], "left_to_right");
@@ -158,6 +164,7 @@ fn bars_rise_over_the_photo_fade_when_the_worker_dies_and_come_back_after_its_re
     let gone = wait_record(
         &mut app,
         &metrics,
+        t_s(&shown),
         Duration::from_secs(20),
         "bars faded out",
         |r| r["fade"].as_f64() == Some(0.0) && r["epoch"].as_u64() == Some(epoch),
@@ -173,6 +180,7 @@ fn bars_rise_over_the_photo_fade_when_the_worker_dies_and_come_back_after_its_re
     let back = wait_record(
         &mut app,
         &metrics,
+        t_s(&gone),
         Duration::from_secs(30),
         "bars back",
         |r| r["epoch"].as_u64() > Some(epoch) && r["fade"].as_f64() == Some(1.0),
@@ -287,7 +295,9 @@ fn real_loopback_capture_of_a_pulseaudio_null_sink_peaks_in_the_tones_band() {
         ("IDLEWILD_METRICS_PERIOD_MS", "200"),
         ("PULSE_SERVER", server.as_str()),
     ];
-    let mut app = w.spawn_env(&STILL, &args, &env);
+    let mut settings = STILL.to_vec();
+    settings.push(("visualizer.hide_after_s", "2"));
+    let mut app = w.spawn_env(&settings, &args, &env);
     let layout = BandLayout::new(64, (50.0, 10_000.0), 48_000, (2048, 8192), 400.0).unwrap();
     let band = layout.bar_of(1000.0).expect("1 kHz is shown");
     let peak_of = |r: &serde_json::Value| {
@@ -300,6 +310,7 @@ fn real_loopback_capture_of_a_pulseaudio_null_sink_peaks_in_the_tones_band() {
     let record = wait_record(
         &mut app,
         &metrics,
+        0.0,
         STARTUP,
         "bars of the captured tone",
         |r| r["fade"].as_f64() == Some(1.0) && peak_of(r) == Some(band),
@@ -310,8 +321,34 @@ fn real_loopback_capture_of_a_pulseaudio_null_sink_peaks_in_the_tones_band() {
         !source.starts_with("no audio") && !source.contains(".wav"),
         "the source is the sink's monitor: {source}"
     );
+    // The music stops: the bars fall to the idle floor, then (after `hide_after_s`) fade out.
     let _ = player.kill();
     let _ = player.wait();
+    let stopped = Instant::now();
+    let floor = wait_record(
+        &mut app,
+        &metrics,
+        t_s(&record),
+        Duration::from_secs(20),
+        "bars at the floor",
+        |r| r["fade"].as_f64() == Some(1.0) && bars(r).iter().all(|&b| b <= 0.02),
+    );
+    eprintln!(
+        "floor {:?} after the music stopped: {floor}",
+        stopped.elapsed()
+    );
+    let hidden = wait_record(
+        &mut app,
+        &metrics,
+        t_s(&floor),
+        Duration::from_secs(20),
+        "bars hidden",
+        |r| r["fade"].as_f64() == Some(0.0),
+    );
+    assert!(
+        stopped.elapsed() >= Duration::from_secs(2),
+        "hidden only after 2 s of silence: {hidden}"
+    );
     let win = w.x.find_window("Idlewild").expect("the preview window");
     w.x.focus(win);
     w.x.key(keysym::ESCAPE);

@@ -30,6 +30,8 @@ pub const STALE: Duration = Duration::from_millis(400);
 pub const FADE_IN: Duration = Duration::from_millis(300);
 /// Time for the bars to fade fully out.
 pub const FADE_OUT: Duration = Duration::from_millis(1200);
+/// Latency samples kept between two metrics records (a 10 s period at 120 Hz is 1200).
+const MAX_LATENCIES: usize = 2048;
 
 /// The fft worker's configuration from settings; `audio_file` (from `--audio-file`) wins over
 /// the setting.
@@ -141,6 +143,9 @@ pub struct VisualizerClient {
     buf: Vec<u8>,
     levels: Vec<f32>,
     ghosts: Vec<f32>,
+    /// The next spectrum, decoded here before it replaces `levels` / `ghosts`.
+    next_levels: Vec<f32>,
+    next_ghosts: Vec<f32>,
     newest_at: Option<Instant>,
     silent: Duration,
     visibility: Visibility,
@@ -162,6 +167,8 @@ impl VisualizerClient {
             buf: Vec::with_capacity(1024),
             levels: Vec::new(),
             ghosts: Vec::new(),
+            next_levels: Vec::new(),
+            next_ghosts: Vec::new(),
             newest_at: None,
             silent: Duration::ZERO,
             visibility: Visibility { fade: 0.0 },
@@ -197,9 +204,8 @@ impl VisualizerClient {
 
     /// The worker ended: its ring is gone; the bars fade out from what was last shown.
     pub fn detach(&mut self) {
-        if let Some(r) = self.reader.take() {
-            self.stats.drops += r.stats().drops_gap + r.stats().drops_late;
-        }
+        // Its losses were counted frame by frame in `sample`.
+        self.reader = None;
     }
 
     fn send_config(&mut self, supervisor: &Supervisor) {
@@ -248,25 +254,32 @@ impl VisualizerClient {
     }
 
     /// Reads the newest spectrum (if a new one was published) and steps the fade. Returns what
-    /// to draw, or `None` when the bars are fully hidden. `changed` tells whether anything
-    /// differs from the previous frame.
+    /// to draw (`None` when the bars are fully hidden) and whether it differs from the previous
+    /// frame, so a hidden visualizer, or one whose bars stand still, costs no redraw.
     pub fn sample(&mut self, now: Instant) -> (Option<BarsFrame<'_>>, bool) {
-        let mut changed = false;
+        let mut moved = false;
         if let Some(reader) = self.reader.as_mut() {
             let before = reader.stats();
             match reader.latest_into(&mut self.buf) {
                 Ok(Some(meta)) if meta.generation == self.generation => {
-                    match decode_into(&self.buf, &mut self.levels, &mut self.ghosts) {
+                    // Decoded aside, so a refused record leaves the bars on screen as they were.
+                    match decode_into(&self.buf, &mut self.next_levels, &mut self.next_ghosts) {
                         Ok(header) => {
                             self.newest_at = Some(now);
                             self.silent = Duration::from_millis(u64::from(header.silent_ms));
                             self.stats.ticks = header.tick;
                             self.stats.missed = header.missed;
-                            let read_ns = idlewild_protocol::clock::mono_ns();
-                            self.stats.latencies.push(Duration::from_nanos(
-                                read_ns.saturating_sub(header.capture_ns),
-                            ));
-                            changed = true;
+                            // Bounded: without `--metrics` nobody takes them.
+                            if self.stats.latencies.len() < MAX_LATENCIES {
+                                let read_ns = idlewild_protocol::clock::mono_ns();
+                                self.stats.latencies.push(Duration::from_nanos(
+                                    read_ns.saturating_sub(header.capture_ns),
+                                ));
+                            }
+                            moved =
+                                self.next_levels != self.levels || self.next_ghosts != self.ghosts;
+                            std::mem::swap(&mut self.levels, &mut self.next_levels);
+                            std::mem::swap(&mut self.ghosts, &mut self.next_ghosts);
                         }
                         Err(e) => {
                             tracing::debug!("visualizer: {e}");
@@ -278,9 +291,13 @@ impl VisualizerClient {
                 Ok(Some(_)) | Ok(None) => {}
                 Err(e) => tracing::debug!("visualizer: spectrum read failed: {e}"),
             }
+            // Skipped, overtaken and refused reads alike are spectra that never reached the
+            // screen.
             let after = reader.stats();
-            self.stats.drops +=
-                (after.drops_gap - before.drops_gap) + (after.drops_late - before.drops_late);
+            let lost = |s: idlewild_protocol::shm::ReaderStats| {
+                s.drops_gap + s.drops_late + s.rejected + s.stale + s.checksum_failures
+            };
+            self.stats.drops += lost(after) - lost(before);
         }
         let dt = self
             .last_step
@@ -289,22 +306,26 @@ impl VisualizerClient {
         let before = self.visibility.fade;
         let age = self.newest_at.map(|t| now.saturating_duration_since(t));
         self.visibility.step(dt, age, self.silent, self.hide_after);
-        changed |= self.visibility.fade != before;
-        if self.visibility.fade <= 0.0 || self.levels.is_empty() {
+        let fade = self.visibility.fade;
+        let changed = fade != before || (moved && fade > 0.0);
+        if fade <= 0.0 || self.levels.is_empty() {
             return (None, changed);
         }
         let frame = BarsFrame {
             levels: &self.levels,
             ghosts: &self.ghosts,
-            fade: self.visibility.fade,
+            fade,
         };
         (Some(frame), changed)
     }
 
     /// The metrics record's numbers (latencies are taken and reset).
     pub fn take_stats(&mut self) -> (VisualizerStats, Vec<f32>, f32) {
-        let stats = self.stats.clone();
-        self.stats.latencies.clear();
+        let latencies = std::mem::take(&mut self.stats.latencies);
+        let stats = VisualizerStats {
+            latencies,
+            ..self.stats.clone()
+        };
         (stats, self.levels.clone(), self.visibility.fade)
     }
 
@@ -350,6 +371,109 @@ mod tests {
                 v.fade
             );
         }
+    }
+
+    use idlewild_protocol::shm::{LayoutParams, SharedRegion, StreamWriter, WriteMeta};
+    use idlewild_protocol::spectrum::{MAX_RECORD_LEN, SpectrumHeader, encode_into, record_len};
+    use std::sync::Arc;
+
+    /// A client reading an in-process ring (as the render loop reads the worker's), configured
+    /// with generation 1, and the ring's writer.
+    fn client_and_writer(hide_after: Duration) -> (VisualizerClient, StreamWriter) {
+        let params = LayoutParams::stream(WorkerKind::Fft, 1, 8, MAX_RECORD_LEN as u64);
+        let region = Arc::new(SharedRegion::create(params).unwrap());
+        let mut client =
+            VisualizerClient::new(FftConfig::default(), BarsStyle::default(), hide_after);
+        client.reader = Some(StreamReader::new(Arc::clone(&region)).unwrap());
+        client.generation = 1;
+        (client, StreamWriter::new(region).unwrap())
+    }
+
+    fn publish(w: &mut StreamWriter, generation: u64, level: f32, silent_ms: u32) {
+        let header = SpectrumHeader {
+            tick: 1,
+            silent_ms,
+            capture_ns: idlewild_protocol::clock::mono_ns(),
+            ..SpectrumHeader::default()
+        };
+        let len = record_len(8);
+        w.publish_with(WriteMeta::bytes(generation, len as u32), false, |out| {
+            encode_into(out, &header, &[level; 8], &[level; 8]).unwrap()
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn each_frame_reads_the_newest_spectrum_and_redraws_only_for_a_change() {
+        let (mut c, mut w) = client_and_writer(Duration::from_secs(10));
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        let shown = |c: &mut VisualizerClient, ms| {
+            let (frame, changed) = c.sample(at(ms));
+            (frame.map(|f| (f.levels[0], f.fade)), changed)
+        };
+        assert_eq!(shown(&mut c, 0), (None, false), "nothing published yet");
+        publish(&mut w, 1, 0.5, 0);
+        // The first spectrum: the fade rises from 0 by the time since the last frame.
+        let (frame, changed) = shown(&mut c, 10);
+        assert!(changed && frame.is_some_and(|(l, f)| l == 0.5 && (f - 1.0 / 30.0).abs() < 1e-3));
+        publish(&mut w, 1, 0.5, 0);
+        let (frame, changed) = shown(&mut c, 110);
+        assert!(changed && frame.is_some_and(|(_, f)| (f - 11.0 / 30.0).abs() < 1e-3));
+        // Fully faded in, the same bars again: no redraw.
+        assert!(shown(&mut c, 400).1, "the fade still moves");
+        publish(&mut w, 1, 0.5, 0);
+        assert_eq!(
+            shown(&mut c, 420),
+            (Some((0.5, 1.0)), false),
+            "identical bars"
+        );
+        // New heights redraw; an older configuration's spectrum and a garbage record do not,
+        // and leave the bars as they were.
+        publish(&mut w, 1, 0.75, 0);
+        assert_eq!(shown(&mut c, 440), (Some((0.75, 1.0)), true));
+        publish(&mut w, 0, 0.25, 0);
+        assert_eq!(shown(&mut c, 460), (Some((0.75, 1.0)), false));
+        w.publish(
+            WriteMeta::bytes(1, 40),
+            b"not a spectrum record at all, really....",
+            false,
+        )
+        .unwrap();
+        assert_eq!(shown(&mut c, 480), (Some((0.75, 1.0)), false));
+        assert_eq!(c.stats.drops, 1, "the refused record is a drop");
+        // Three published between two frames: the newest is shown, two count as dropped.
+        for level in [0.1, 0.2, 0.3] {
+            publish(&mut w, 1, level, 0);
+        }
+        assert_eq!(shown(&mut c, 500), (Some((0.3, 1.0)), true));
+        assert_eq!(c.stats.drops, 3);
+        // Silent past `hide_after`: the bars fade out, and once hidden new heights cost nothing.
+        publish(&mut w, 1, 0.4, 10_000);
+        assert!(shown(&mut c, 1100).1);
+        publish(&mut w, 1, 0.5, 10_500);
+        assert_eq!(shown(&mut c, 1800), (None, true), "faded out");
+        publish(&mut w, 1, 0.6, 11_000);
+        assert_eq!(
+            shown(&mut c, 1820),
+            (None, false),
+            "hidden bars never redraw"
+        );
+        // The metrics take the latencies (one per spectrum read) and start over.
+        let (stats, bars, fade) = c.take_stats();
+        assert_eq!((stats.latencies.len(), bars.len(), fade), (8, 8, 0.0));
+        assert!(c.take_stats().0.latencies.is_empty());
+    }
+
+    #[test]
+    fn latencies_are_bounded_without_metrics() {
+        let (mut c, mut w) = client_and_writer(Duration::from_secs(10));
+        let t0 = Instant::now();
+        for i in 0..MAX_LATENCIES as u64 + 100 {
+            publish(&mut w, 1, (i % 7) as f32 / 7.0, 0);
+            c.sample(t0 + Duration::from_millis(i));
+        }
+        assert_eq!(c.stats.latencies.len(), MAX_LATENCIES);
     }
 
     #[test]

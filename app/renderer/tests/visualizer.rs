@@ -314,3 +314,36 @@ fn mismatched_or_oversized_slices_are_refused_and_the_old_bars_stay() {
     }
     assert_eq!(frame(&mut r, SIZE), before, "the GPU keeps its bars");
 }
+
+/// Each mode's reference picture (`tests/golden/visualizer_<id>.png`, tolerance 2): 8 bars in a
+/// ramp with their ghost caps above them, over the common test photo, in the aurora palette.
+/// `IDLEWILD_BLESS=1` rewrites them after a deliberate change.
+#[test]
+fn every_mode_matches_its_golden_image() {
+    let Some(gpu) = gpu() else {
+        eprintln!("SKIPPED: no graphics adapter");
+        return;
+    };
+    let size = (common::W, common::H);
+    let levels: Vec<f32> = (1..=8).map(|i| i as f32 / 8.0).collect();
+    let ghosts: Vec<f32> = levels.iter().map(|l| (l + 0.15).min(1.0)).collect();
+    for mode in VisualizerModeId::all() {
+        let style = BarsStyle {
+            mode,
+            placement: Placement::Centre,
+            height: 0.75,
+            width: 0.9,
+            ..BarsStyle::default()
+        };
+        let mut r = renderer(
+            TextureFormat::Rgba8UnormSrgb,
+            size,
+            &common::old_image(),
+            false,
+        );
+        r.set_visualizer(&style, &levels, &ghosts, 1.0)
+            .expect("8 bars are accepted");
+        let frame = frame(&mut r, size);
+        common::check_golden(gpu, &format!("visualizer_{}", mode.id()), &frame, TOLERANCE);
+    }
+}

@@ -110,7 +110,7 @@ pub fn run(opts: &Options) -> anyhow::Result<()> {
     for reader in [&mut process_reader, &mut thread_reader] {
         measure(reader, Duration::from_millis(500), &mut buf);
     }
-    let cpu_before = process_cpu_ns(pid);
+    let cpu_before = super::cpu_seconds(pid);
     let (mut process, mut local) = (Vec::new(), Vec::new());
     let (mut process_time, mut thread_time) = (Duration::ZERO, Duration::ZERO);
     let second = Duration::from_secs(1);
@@ -126,37 +126,38 @@ pub fn run(opts: &Options) -> anyhow::Result<()> {
         thread_time += segment.elapsed();
         pause(pid, false);
     }
-    let cpu_after = process_cpu_ns(pid);
+    let cpu_after = super::cpu_seconds(pid);
     stop.store(true, Ordering::Release);
     let thread_cpu = thread
         .join()
         .map_err(|_| anyhow::anyhow!("bench thread panicked"))?;
     supervisor.shutdown();
 
-    let (p, l) = (summary(&mut process), summary(&mut local));
+    let (process_n, local_n) = (process.len(), local.len());
+    let (p, l) = (super::summary(process), super::summary(local));
     println!("\n1. audio-to-reader latency (newest sample into the analysis → record visible)");
     println!(
         "   {:<28} {:>8} {:>10} {:>10} {:>10}",
         "path", "records", "p50", "p99", "max"
     );
-    for (name, s) in [
-        ("worker process + shm ring", p),
-        ("in-process thread + ring", l),
+    // `summary` gives (p50, p99, max) in ns.
+    for (name, n, (p50, p99, max)) in [
+        ("worker process + shm ring", process_n, p),
+        ("in-process thread + ring", local_n, l),
     ] {
         println!(
-            "   {name:<28} {:>8} {:>10} {:>10} {:>10}",
-            s.count,
-            ms(s.p50),
-            ms(s.p99),
-            ms(s.max)
+            "   {name:<28} {n:>8} {:>10} {:>10} {:>10}",
+            super::ms(p50),
+            super::ms(p99),
+            super::ms(max)
         );
     }
-    let added = p.p99 as f64 - l.p99 as f64;
+    let added = p.1 as f64 - l.1 as f64;
     println!(
         "   the process path adds {:+.3} ms at p99 (target ≤ 0.2 ms: {}), {:+.3} ms at p50",
         added / 1e6,
         if added <= 0.2e6 { "met" } else { "NOT met" },
-        (p.p50 as f64 - l.p50 as f64) / 1e6
+        (p.0 as f64 - l.0 as f64) / 1e6
     );
     println!(
         "\n2. CPU cost at {} Hz, {} bars",
@@ -166,7 +167,7 @@ pub fn run(opts: &Options) -> anyhow::Result<()> {
     match (cpu_before, cpu_after) {
         (Some(a), Some(b)) => println!(
             "   worker process: {:.2} % of one core",
-            (b - a) as f64 / process_time.as_nanos() as f64 * 100.0
+            (b - a) / process_time.as_secs_f64() * 100.0
         ),
         _ => println!("   worker process: not measured on this platform"),
     }
@@ -177,33 +178,6 @@ pub fn run(opts: &Options) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-/// Latency percentiles in ns.
-#[derive(Clone, Copy, Debug, Default)]
-struct Stats {
-    count: usize,
-    p50: u64,
-    p99: u64,
-    max: u64,
-}
-
-fn summary(samples: &mut [u64]) -> Stats {
-    samples.sort_unstable();
-    let at = |q: f64| {
-        let i = ((q * samples.len() as f64).ceil() as usize).clamp(1, samples.len().max(1)) - 1;
-        samples.get(i).copied().unwrap_or(0)
-    };
-    Stats {
-        count: samples.len(),
-        p50: at(0.5),
-        p99: at(0.99),
-        max: samples.last().copied().unwrap_or(0),
-    }
-}
-
-fn ms(ns: u64) -> String {
-    format!("{:.3} ms", ns as f64 / 1e6)
 }
 
 /// Spins on `reader` for `span`, returning each new record's capture-to-visible latency.
@@ -289,19 +263,6 @@ fn thread_cpu_ns() -> Option<u64> {
     {
         None
     }
-}
-
-/// User + system CPU time of process `pid` (Linux `/proc`).
-fn process_cpu_ns(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    #[cfg(unix)]
-    // SAFETY: sysconf has no preconditions.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
-    #[cfg(not(unix))]
-    let hz = 100;
-    Some(ticks * 1_000_000_000 / hz)
 }
 
 /// Ten seconds of white noise at half scale (every bar moves), 48 kHz mono.

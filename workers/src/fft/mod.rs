@@ -124,6 +124,8 @@ pub struct Pipeline {
     source: Source,
     state: Option<SourceState>,
     analysis: Option<(Analyzer, Plan)>,
+    /// A sample rate the configuration could not be planned for (logged once).
+    failed_rate: Option<u32>,
     ticker: Ticker,
     tick: u64,
     missed: u64,
@@ -190,11 +192,14 @@ fn configure(
         return Ok(());
     };
     // Check against a typical rate now; the real rate re-plans when audio arrives.
-    if let Err(reason) = plan(config, 48_000) {
-        tracing::warn!("fft: configuration refused: {reason}");
-        let body = FromWorker::Fft(FftResponse::Refused { reason });
-        return Ok(w.outbox().reply(env, body, 0)?);
-    }
+    let planned = match plan(config, 48_000) {
+        Ok(planned) => planned,
+        Err(reason) => {
+            tracing::warn!("fft: configuration refused: {reason}");
+            let body = FromWorker::Fft(FftResponse::Refused { reason });
+            return Ok(w.outbox().reply(env, body, 0)?);
+        }
+    };
     let now = mono_ns();
     let previous = running.take();
     let (source, state) = match previous {
@@ -210,10 +215,7 @@ fn configure(
         }
     };
     *running = Some(Pipeline::new(config, env.generation, source, state, now));
-    let bars = match config.order {
-        BarOrder::LeftToRight => config.bars,
-        BarOrder::CentreOut => config.bars.div_ceil(2).max(MIN_BARS) * 2,
-    };
+    let bars = u16::try_from(planned.bars).unwrap_or(MAX_BARS);
     let body = FromWorker::Fft(FftResponse::Configured { bars });
     Ok(w.outbox().reply(env, body, 0)?)
 }
@@ -235,6 +237,7 @@ impl Pipeline {
             source,
             state,
             analysis: None,
+            failed_rate: None,
             ticker: Ticker::new(period, now),
             tick: 0,
             missed: 0,
@@ -295,17 +298,22 @@ impl Pipeline {
             .as_ref()
             .is_none_or(|(a, _)| a.config().sample_rate != rate)
         {
-            let plan = match plan(&self.config, rate) {
-                Ok(plan) => plan,
-                Err(reason) => {
-                    tracing::warn!("fft: cannot analyse this source: {reason}");
-                    return Ok(());
+            // A rate this configuration cannot show is said once, not every tick.
+            let made = plan(&self.config, rate).and_then(|plan| {
+                Analyzer::new(plan.analyzer.clone())
+                    .map(|analyzer| (analyzer, plan))
+                    .map_err(|e| e.to_string())
+            });
+            match made {
+                Ok(analysis) => {
+                    self.analysis = Some(analysis);
+                    self.failed_rate = None;
                 }
-            };
-            match Analyzer::new(plan.analyzer.clone()) {
-                Ok(analyzer) => self.analysis = Some((analyzer, plan)),
-                Err(e) => {
-                    tracing::warn!("fft: cannot analyse this source: {e}");
+                Err(reason) => {
+                    if self.failed_rate != Some(rate) {
+                        tracing::warn!("fft: cannot analyse {rate} Hz audio: {reason}");
+                        self.failed_rate = Some(rate);
+                    }
                     return Ok(());
                 }
             }
@@ -361,6 +369,75 @@ impl Pipeline {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use idlewild_protocol::WorkerKind;
+    use idlewild_protocol::message::fft::AudioSource;
+    use idlewild_protocol::shm::{LayoutParams, SharedRegion, StreamReader};
+    use idlewild_protocol::spectrum::{MAX_RECORD_LEN, decode_into};
+    use std::sync::Arc;
+
+    /// Plays `seconds` of a 48 kHz WAV whose samples are `sample(i)` through a [`Pipeline`] on
+    /// a fake 60 Hz clock, and returns the last record's header and levels.
+    fn play(sample: impl Fn(u32) -> i16, seconds: u32) -> (SpectrumHeader, Vec<f32>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.wav");
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: 48_000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut wav = hound::WavWriter::create(&path, spec).unwrap();
+        for i in 0..48_000 * seconds {
+            wav.write_sample(sample(i)).unwrap();
+        }
+        wav.finalize().unwrap();
+        let params = LayoutParams::stream(WorkerKind::Fft, 1, 8, MAX_RECORD_LEN as u64);
+        let region = Arc::new(SharedRegion::create(params).unwrap());
+        let mut writer = StreamWriter::new(Arc::clone(&region)).unwrap();
+        let mut reader = StreamReader::new(region).unwrap();
+        let config = FftConfig {
+            source: AudioSource::File(path),
+            ..FftConfig::default()
+        };
+        let t0 = 1_000_000_000;
+        let mut pipeline = Pipeline::new(&config, 7, Source::open(&config.source, t0), None, t0);
+        let period = 1_000_000_000 / 60;
+        for k in 1..=u64::from(seconds) * 60 {
+            pipeline.tick(&mut writer, t0 + k * period, period).unwrap();
+        }
+        let mut buf = Vec::new();
+        let meta = reader.latest_into(&mut buf).unwrap().expect("a record");
+        assert_eq!(
+            meta.generation, 7,
+            "tagged with the configuration's generation"
+        );
+        let (mut levels, mut ghosts) = (Vec::new(), Vec::new());
+        let header = decode_into(&buf, &mut levels, &mut ghosts).unwrap();
+        assert_eq!(header.tick, u64::from(seconds) * 60);
+        assert!(header.flags.contains(SpectrumFlags::FILE));
+        (header, levels)
+    }
+
+    #[test]
+    fn silence_is_counted_in_each_record_and_sound_resets_it() {
+        let (quiet, levels) = play(|_| 0, 2);
+        assert!(
+            (1950..=2000).contains(&quiet.silent_ms),
+            "two seconds of a silent file: {} ms",
+            quiet.silent_ms
+        );
+        assert!(
+            levels.iter().all(|&l| l <= 0.02),
+            "the idle floor: {levels:?}"
+        );
+        let tone = |i: u32| ((i as f32 * 0.1309).sin() * 16_000.0) as i16;
+        let (loud, levels) = play(tone, 1);
+        assert_eq!(loud.silent_ms, 0);
+        assert!(
+            levels.iter().any(|&l| l > 0.5),
+            "a 1 kHz tone shows: {levels:?}"
+        );
+    }
 
     #[test]
     fn plans_follow_the_configuration_and_refuse_what_cannot_be_shown() {

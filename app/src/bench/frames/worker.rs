@@ -51,21 +51,4 @@ pub(super) fn next_photo(client: &mut ImageClient, supervisor: &Supervisor) -> a
     bail!("no photo from the image worker within 60 s")
 }
 
-/// CPU time (user + system) of process `pid` so far, in seconds.
-#[cfg(target_os = "linux")]
-pub(super) fn cpu_seconds(pid: u32) -> Option<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // After "pid (comm) ", the fields from the third on: utime and stime are the 14th and 15th.
-    let rest = stat.get(stat.rfind(')')? + 2..)?;
-    let mut fields = rest.split_whitespace().skip(11);
-    let user: u64 = fields.next()?.parse().ok()?;
-    let system: u64 = fields.next()?.parse().ok()?;
-    // SAFETY: sysconf only reads a configuration value.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    (hz > 0).then(|| (user + system) as f64 / hz as f64)
-}
-
-#[cfg(not(target_os = "linux"))]
-pub(super) fn cpu_seconds(_pid: u32) -> Option<f64> {
-    None
-}
+pub(super) use crate::bench::cpu_seconds;

@@ -38,6 +38,7 @@ use super::show::Arrival;
 use crate::images::{Direction, ImageClient, ImageEvent};
 use crate::supervisor::{Event, Supervisor};
 use crate::visualizer::VisualizerClient;
+use idlewild_renderer::visualizer::BarsStyle;
 
 /// Largest number of photo bytes uploaded per frame (a 1080p photo in one frame, 4K in four).
 pub const UPLOAD_BUDGET: usize = 8 << 20;
@@ -110,6 +111,8 @@ struct RenderLoop {
     images: ImageClient,
     /// The fft worker's spectra (`None`: visualizer off).
     visual: Option<VisualizerClient>,
+    /// How the bars are drawn (taken from `visual` once).
+    bars_style: Option<BarsStyle>,
     supervisor: Arc<Supervisor>,
     picker: Picker,
     config: ShowConfig,
@@ -260,6 +263,7 @@ impl RenderLoop {
             gpu,
             outputs,
             images,
+            bars_style: visual.as_ref().map(|v| v.style().clone()),
             visual,
             supervisor,
             picker,
@@ -657,13 +661,9 @@ impl RenderLoop {
         let config = &self.config;
         let picker = &mut self.picker;
         // The newest spectrum, read once per frame straight from the fft worker's ring.
-        let (bars, bars_changed, style) = match self.visual.as_mut() {
-            Some(v) => {
-                let style = v.style().clone();
-                let (bars, changed) = v.sample(now);
-                (bars, changed, Some(style))
-            }
-            None => (None, false, None),
+        let (bars, bars_changed) = match self.visual.as_mut() {
+            Some(v) => v.sample(now),
+            None => (None, false),
         };
         for o in &mut self.outputs {
             let tick = o.show.tick(now, &mut || config.pick(picker));
@@ -703,7 +703,7 @@ impl RenderLoop {
             }
             o.redraw = false;
             o.state = state;
-            if let Some(style) = &style {
+            if let Some(style) = &self.bars_style {
                 o.set_bars(style, bars.as_ref());
             }
             if o.draw(

@@ -13,7 +13,7 @@ pub(crate) fn supported(format: SampleFormat) -> bool {
 
 /// Mono samples of interleaved `data` with `channels` channels: each frame is the mean of its
 /// channels, converted to `f32` in -1..1 (unsigned formats are centred first). A trailing
-/// partial frame is ignored, and zero channels yield nothing.
+/// partial frame is ignored, and zero channels are read as one.
 pub(crate) fn mono<T>(data: &[T], channels: usize) -> impl ExactSizeIterator<Item = f32> + '_
 where
     T: Sample,

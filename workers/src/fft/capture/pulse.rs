@@ -16,8 +16,10 @@ pub(crate) struct Backend {
 }
 
 impl Backend {
-    /// Connects to the server the environment names (`PULSE_SERVER=unix:…`,
-    /// `$PULSE_RUNTIME_PATH/pulse/native` or `$XDG_RUNTIME_DIR/pulse/native`).
+    /// Connects to the server the environment names: the first of `PULSE_SERVER=unix:…`,
+    /// `$PULSE_RUNTIME_PATH/pulse/native` and `$XDG_RUNTIME_DIR/pulse/native` that is *set*
+    /// (the `pulseaudio` crate does not fall back to the next one when a set path is missing,
+    /// so a stale `PULSE_SERVER` reads as "not running").
     pub(crate) fn connect() -> Result<Backend, CaptureError> {
         if !cpal::available_hosts().contains(&cpal::HostId::PulseAudio) {
             return Err(CaptureError::NoServer(
