@@ -368,7 +368,8 @@ fn loopback_capture_follows_the_default_sink_and_survives_the_server() {
         restarted.elapsed()
     );
 
-    // 5. A hung server (SIGSTOP): the manager is stuck in a request, yet drop stays prompt.
+    // 5. A hung server (SIGSTOP): the next device poll times out and says "no audio"; the
+    // manager may then be stuck connecting, yet drop stays prompt.
     let pid = std::fs::read_to_string(daemon.dir.join("pulseaudio.pid")).expect("pid file");
     let signal = |sig: &str| {
         let ok = Command::new("kill")
@@ -378,7 +379,15 @@ fn loopback_capture_follows_the_default_sink_and_survives_the_server() {
         assert!(ok.success(), "kill {sig} {pid}");
     };
     signal("-STOP");
-    std::thread::sleep(Duration::from_secs(1)); // past a device poll, which now hangs
+    let hung = Instant::now();
+    let silent = wait_status(&status, Duration::from_secs(10), |s| {
+        matches!(s, CaptureStatus::NoAudio { .. })
+    });
+    eprintln!("server hung: {silent:?} after {:?}", hung.elapsed());
+    assert!(
+        matches!(&silent, Some(CaptureStatus::NoAudio { reason }) if reason.contains("did not answer")),
+        "a hung server is no audio: {silent:?}"
+    );
     let dropping = Instant::now();
     drop(capture);
     let took = dropping.elapsed();

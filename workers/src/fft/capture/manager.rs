@@ -15,6 +15,11 @@ use super::{CaptureConfig, CaptureError, CaptureStatus};
 /// A floor for [`CaptureConfig::device_poll`]: each poll is a request to the audio server.
 const MIN_POLL: Duration = Duration::from_millis(50);
 
+/// How long a default-device poll may take: the audio server's client has no timeout of its
+/// own, and a server that stopped answering must read as "no audio", not as a device that is
+/// still capturing.
+const POLL_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// A session that lasted this long counts as working: the next failure retries at once and the
 /// backoff starts over.
 const STABLE_SESSION: Duration = Duration::from_secs(5);
@@ -45,7 +50,8 @@ pub(crate) struct Manager {
     stop: Receiver<()>,
     status: Sender<CaptureStatus>,
     last: Option<CaptureStatus>,
-    backend: Option<Backend>,
+    /// Shared with the poll helper threads (see [`POLL_TIMEOUT`]).
+    backend: Option<Arc<Backend>>,
 }
 
 impl Manager {
@@ -102,7 +108,19 @@ impl Manager {
                 sample_rate: opened.sample_rate,
             });
             let end = self.follow(&opened);
-            drop(opened);
+            if let End::Failed(e @ CaptureError::Unresponsive { .. }) = &end {
+                // Say so now: closing the stream is itself a request to the server that stopped
+                // answering, so it happens on a thread of its own, which may wait forever.
+                self.no_audio(e);
+                let closing = std::thread::Builder::new()
+                    .name("fft-capture-close".into())
+                    .spawn(move || drop(opened));
+                if let Err(e) = closing {
+                    tracing::warn!("cannot close the capture stream aside ({e}); leaking it");
+                }
+            } else {
+                drop(opened);
+            }
             if began.elapsed() >= STABLE_SESSION {
                 self.backoff.reset();
                 retried = false;
@@ -112,6 +130,10 @@ impl Manager {
                 End::Switched => {
                     tracing::info!("the default output device changed; reopening");
                     wait = Duration::ZERO;
+                }
+                End::Failed(CaptureError::Unresponsive { .. }) => {
+                    // Reported above; a hung server gets no immediate retry.
+                    wait = self.backoff.next_jittered();
                 }
                 End::Failed(e) if !retried => {
                     // One immediate retry: a server restart or a device switch that surfaced
@@ -140,9 +162,9 @@ impl Manager {
 
     /// Connects if needed (replacing a dead connection) and opens the loopback stream.
     fn open(&mut self) -> Result<Opened, CaptureError> {
-        let backend = match self.backend.take().filter(Backend::alive) {
+        let backend = match self.backend.take().filter(|b| b.alive()) {
             Some(backend) => backend,
-            None => Backend::connect()?,
+            None => Arc::new(Backend::connect()?),
         };
         let opened = backend.open(self.config.buffer_frames);
         self.backend = Some(backend);
@@ -159,7 +181,7 @@ impl Manager {
                 recv(errors) -> error => match error {
                     // WASAPI reports a default-device switch as an invalidated stream: a changed
                     // default means reopen, not failure.
-                    Ok(error) => return match self.default_changed(opened) {
+                    Ok(error) => return match self.default_changed_within(opened, POLL_TIMEOUT) {
                         Ok(true) => End::Switched,
                         _ => End::Failed(CaptureError::Stream {
                             device: opened.name.clone(),
@@ -169,7 +191,7 @@ impl Manager {
                     // The stream's error reporter ended: nothing more can come from it.
                     Err(_) => errors = crossbeam_channel::never(),
                 },
-                default(poll) => match self.default_changed(opened) {
+                default(poll) => match self.default_changed_within(opened, POLL_TIMEOUT) {
                     Ok(false) => {}
                     Ok(true) => return End::Switched,
                     Err(e) => return End::Failed(e),
@@ -182,6 +204,36 @@ impl Manager {
     fn default_changed(&self, opened: &Opened) -> Result<bool, CaptureError> {
         let backend = self.backend.as_ref().ok_or(CaptureError::NoDefaultOutput)?;
         Ok(backend.default_output_key()? != opened.key)
+    }
+
+    /// [`Self::default_changed`], asked on a helper thread and given up after `limit`: a hung
+    /// server then ends the session (its connection is dropped here; the helper, stuck in the
+    /// request, ends whenever the server answers or goes away).
+    fn default_changed_within(
+        &mut self,
+        opened: &Opened,
+        limit: Duration,
+    ) -> Result<bool, CaptureError> {
+        let backend = Arc::clone(self.backend.as_ref().ok_or(CaptureError::NoDefaultOutput)?);
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let spawned = std::thread::Builder::new()
+            .name("fft-capture-poll".into())
+            .spawn(move || {
+                let _ = tx.send(backend.default_output_key());
+            });
+        if spawned.is_err() {
+            // No thread to spare: ask here, without the limit.
+            return self.default_changed(opened);
+        }
+        match rx.recv_timeout(limit) {
+            Ok(key) => Ok(key? != opened.key),
+            Err(_) => {
+                self.backend = None;
+                Err(CaptureError::Unresponsive {
+                    limit_ms: limit.as_millis() as u64,
+                })
+            }
+        }
     }
 
     /// Reports `NoAudio` (logging a warning on the way into it).

@@ -143,6 +143,12 @@ pub(crate) enum CaptureError {
     /// The connection or device went away in some other way.
     #[error("the audio device went away: {0}")]
     Lost(String),
+    /// The audio server stopped answering requests (hung, or stopped with SIGSTOP).
+    #[error("the audio server did not answer within {limit_ms} ms")]
+    Unresponsive {
+        /// How long it was given.
+        limit_ms: u64,
+    },
     /// This platform has no loopback source (only built where there is no backend).
     #[cfg_attr(loopback, allow(dead_code))]
     #[error("no loopback source on this platform (macOS needs a virtual device such as BlackHole)")]
