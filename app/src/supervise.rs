@@ -1,10 +1,13 @@
 //! `idlewild supervise`: the worker supervisor without a screen. Used for diagnostics and as the
 //! UI-side parent process in end-to-end tests; prints one line per lifecycle event on stdout.
 //! When the image worker runs, it also walks the photo library as a 1920×1080 display would,
-//! one photo per `display.interval_s`, and prints a line per photo (or why there is none).
+//! one photo per `display.interval_s`, and prints a line per photo (or why there is none). When
+//! the fft worker runs, it is configured from `[visualizer]` and read like the render loop reads
+//! it, and each status line says what it hears (a quick check that loopback capture works).
 
 use crate::images::{Direction, ImageClient, ImageEvent, default_state_dir, image_config};
 use crate::supervisor::{Event, Supervisor, SupervisorConfig};
+use crate::visualizer::VisualizerClient;
 use idlewild_protocol::WorkerKind;
 use idlewild_protocol::message::image::{DisplaySpec, ImageResponse};
 use idlewild_settings::SettingsStore;
@@ -81,6 +84,7 @@ pub fn run(
     let state_dir = default_state_dir().unwrap_or_else(std::env::temp_dir);
     let mut images = ImageClient::new(image_config(s, &[display], sources, &state_dir));
     let interval = Duration::from_secs(u64::from(s.display.interval_s));
+    let mut visual = VisualizerClient::from_settings(s, None);
     let mut next_photo = Instant::now();
     loop {
         if run_for.is_some_and(|d| started.elapsed() >= d) {
@@ -96,6 +100,24 @@ pub fn run(
                 } => {
                     if let Err(e) = images.attach(&supervisor, r.frames) {
                         println!("images: cannot configure the worker: {e}");
+                    }
+                }
+                Event::Started {
+                    kind: WorkerKind::Fft,
+                    readers: r,
+                    epoch,
+                    ..
+                } if visual.is_some() => {
+                    if let Some(v) = visual.as_mut() {
+                        v.attach(&supervisor, r.stream, epoch);
+                    }
+                }
+                Event::Exited {
+                    kind: WorkerKind::Fft,
+                    ..
+                } => {
+                    if let Some(v) = visual.as_mut() {
+                        v.detach();
                     }
                 }
                 Event::Started {
@@ -128,8 +150,25 @@ pub fn run(
                 }
             }
         }
+        if let Some(v) = visual.as_mut() {
+            v.answers(&supervisor);
+            v.sample(Instant::now());
+        }
         if Instant::now() >= next_status {
             next_status += status_every;
+            if let Some(v) = visual.as_mut() {
+                let (stats, bars, fade) = v.take_stats();
+                let peak = bars
+                    .iter()
+                    .enumerate()
+                    .max_by(|a, b| a.1.total_cmp(b.1))
+                    .map_or("none".to_owned(), |(i, l)| format!("{i} at {l:.2}"));
+                println!(
+                    "status fft epoch={} ticks={} drops={} fade={fade:.2} peak_bar={peak} \
+                     source={:?}",
+                    stats.epoch, stats.ticks, stats.drops, stats.source
+                );
+            }
             for (kind, _) in &readers {
                 if let Some(shared) = supervisor.kind(*kind) {
                     let m = shared.mailbox.stats();
