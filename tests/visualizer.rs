@@ -275,3 +275,45 @@ fn a_missing_file_is_reported_once_and_nothing_is_published() {
     assert!(alive(first.pid));
     sup.shutdown();
 }
+
+/// `idlewild supervise` reads the fft worker as the render loop does and says what it hears:
+/// with `visualizer.audio_file` set to a 1 kHz tone, a status line names the file and the
+/// 1 kHz band as the loudest bar.
+#[test]
+fn supervise_reports_what_the_fft_worker_hears() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("tone.wav");
+    write_sine(&wav, 1000.0, 4, 48_000);
+    let settings = dir.path().join("settings.toml");
+    let set = |key: &str, value: &str| {
+        let out = exe_command()
+            .arg("--settings")
+            .arg(&settings)
+            .args(["settings", "set", key, value])
+            .output()
+            .expect("idlewild settings set runs");
+        assert!(out.status.success(), "{key}: {out:?}");
+    };
+    set("workers.image.enabled", "false");
+    set("visualizer.audio_file", wav.to_str().unwrap());
+    let out = exe_command()
+        .arg("--settings")
+        .arg(&settings)
+        .args(["supervise", "--for", "3", "--status-every", "1"])
+        .env("XDG_STATE_HOME", dir.path())
+        .output()
+        .expect("idlewild supervise runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    let layout = BandLayout::new(64, (50.0, 10_000.0), 48_000, (2048, 8192), 400.0).unwrap();
+    let band = layout.bar_of(1000.0).unwrap();
+    let heard = text.lines().any(|l| {
+        l.starts_with("status fft")
+            && l.contains(&format!("peak_bar={band} at "))
+            && l.contains("tone.wav (48000 Hz)")
+    });
+    assert!(
+        heard,
+        "no status line hears the tone in bar {band}:\n{text}"
+    );
+}
