@@ -202,6 +202,8 @@ impl OptionSpec {
                     .filter(|word| !word.is_empty()),
             ),
             OptionKind::StringList { allowed: None } => string_array(std::iter::once(input)),
+            // `""` is how listings show the empty text, so it reads back as empty.
+            OptionKind::Text { .. } if text == r#""""# => Value::from(""),
             OptionKind::Text { .. } => Value::from(text),
         };
         self.check_value(&candidate)
@@ -327,9 +329,12 @@ pub(crate) fn toml_text(value: &Value) -> String {
     value.clone().decorated("", "").to_string()
 }
 
-/// A value as the user sees it in `get` and `list`: strings bare, everything else as TOML.
+/// A value as the user sees it in `get` and `list`: strings bare (the empty one as `""`),
+/// everything else as TOML.
 pub(crate) fn display_value(value: &Value) -> String {
     match value.as_str() {
+        // Nothing at all would read as a missing value in listings: show the empty string.
+        Some("") => "\"\"".to_owned(),
         Some(s) => s.to_owned(),
         None => toml_text(value),
     }
@@ -366,7 +371,8 @@ mod tests {
                 " /music/demo.wav ",
                 "/music/demo.wav",
             ),
-            ("visualizer.audio_file", "", ""),
+            ("visualizer.audio_file", "", "\"\""),
+            ("visualizer.audio_file", r#""""#, r#""""#),
             ("transitions.effect", "Blinds", "blinds"),
             ("transitions.easing", "back-in-out", "back-in-out"),
             ("transitions.pool", "", "[]"),

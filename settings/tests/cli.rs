@@ -38,7 +38,8 @@ fn samples(kind: OptionKind) -> Vec<(String, String)> {
             (r#"["/a", "/b"]"#.into(), r#"["/a", "/b"]"#.into()),
         ],
         OptionKind::Text { .. } => vec![
-            ("".into(), "".into()),
+            ("".into(), r#""""#.into()),
+            (r#""""#.into(), r#""""#.into()),
             ("/music/My Mix.wav".into(), "/music/My Mix.wav".into()),
         ],
     }
