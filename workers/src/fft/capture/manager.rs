@@ -183,6 +183,8 @@ impl Manager {
                     // default means reopen, not failure.
                     Ok(error) => return match self.default_changed_within(opened, POLL_TIMEOUT) {
                         Ok(true) => End::Switched,
+                        // The server hangs: that, not the stream's error, is what happened.
+                        Err(e @ CaptureError::Unresponsive { .. }) => End::Failed(e),
                         _ => End::Failed(CaptureError::Stream {
                             device: opened.name.clone(),
                             source: error,
