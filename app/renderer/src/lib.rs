@@ -28,6 +28,7 @@ pub mod frame;
 pub mod hash;
 pub mod kenburns;
 pub mod offscreen;
+mod pipeline;
 pub mod registry;
 pub mod renderer;
 pub mod visualizer;

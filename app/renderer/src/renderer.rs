@@ -16,6 +16,7 @@ use std::num::NonZeroU64;
 
 use crate::RenderError;
 use crate::frame::{FrameState, Uniforms};
+use crate::pipeline::compile_pipeline;
 use crate::registry::{TRANSITIONS, TransitionId};
 use crate::visualizer::gpu::VisualizerGpu;
 use crate::visualizer::{Bars, BarsStyle};
@@ -495,59 +496,6 @@ fn build_pipeline(
             message,
         },
     )
-}
-
-/// Compiles `prelude` + `file` (the WGSL file named `name`) into a pipeline drawing into
-/// `format` with `blend`, the vertex shader `vs_main` and the fragment shader `fs_main`.
-/// Validation errors are returned as a message (with the line where the file starts in the
-/// combined source) instead of wgpu's default panic.
-pub(crate) fn compile_pipeline(
-    device: &wgpu::Device,
-    layout: &wgpu::PipelineLayout,
-    format: wgpu::TextureFormat,
-    name: &'static str,
-    (prelude, file): (&str, &str),
-    blend: Option<wgpu::BlendState>,
-) -> Result<wgpu::RenderPipeline, String> {
-    let source = format!("{prelude}\n{file}");
-    let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
-    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some(name),
-        source: wgpu::ShaderSource::Wgsl(source.into()),
-    });
-    let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-        label: Some(name),
-        layout: Some(layout),
-        vertex: wgpu::VertexState {
-            module: &module,
-            entry_point: Some("vs_main"),
-            compilation_options: Default::default(),
-            buffers: &[],
-        },
-        primitive: wgpu::PrimitiveState::default(),
-        depth_stencil: None,
-        multisample: wgpu::MultisampleState::default(),
-        fragment: Some(wgpu::FragmentState {
-            module: &module,
-            entry_point: Some("fs_main"),
-            compilation_options: Default::default(),
-            targets: &[Some(wgpu::ColorTargetState {
-                format,
-                blend,
-                write_mask: wgpu::ColorWrites::ALL,
-            })],
-        }),
-        multiview_mask: None,
-        cache: None,
-    });
-    // On native backends the scope resolves immediately; blocking here keeps `new` synchronous.
-    match pollster::block_on(scope.pop()) {
-        None => Ok(pipeline),
-        Some(error) => Err(format!(
-            "{error} (line {} of the combined source is line 1 of {name}.wgsl)",
-            prelude.lines().count() + 2
-        )),
-    }
 }
 
 fn frame_texture(

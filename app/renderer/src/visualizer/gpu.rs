@@ -11,7 +11,7 @@ use std::ops::Range;
 use super::geometry::Band;
 use super::{Bars, MAX_BARS, VISUALIZER_MODES, VisualizerMode};
 use crate::RenderError;
-use crate::renderer::compile_pipeline;
+use crate::pipeline::compile_pipeline;
 
 /// The prelude every mode's WGSL is appended to.
 const PRELUDE: &str = include_str!("../../../../shaders/visualizer.wgsl");
