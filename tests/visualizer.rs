@@ -10,6 +10,7 @@ mod common;
 use common::*;
 use idlewild::supervisor::{Supervisor, WorkerSpec, region_plan};
 use idlewild_fft::bands::BandLayout;
+use idlewild_fft::wav::write_mono16;
 use idlewild_protocol::WorkerKind;
 use idlewild_protocol::message::fft::{
     AudioSource, BarOrder, FftConfig, FftRequest, FftResponse, SourceState,
@@ -23,19 +24,9 @@ use std::time::{Duration, Instant};
 
 /// A mono 16-bit sine of `hz` at half scale.
 fn write_sine(path: &Path, hz: f32, seconds: u32, rate: u32) {
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: rate,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::create(path, spec).expect("create wav");
-    for i in 0..rate * seconds {
-        let t = i as f32 / rate as f32;
-        let v = (std::f32::consts::TAU * hz * t).sin() * 0.5;
-        w.write_sample((v * 32767.0) as i16).expect("write sample");
-    }
-    w.finalize().expect("finalize wav");
+    let samples = (0..rate * seconds)
+        .map(|i| (std::f32::consts::TAU * hz * i as f32 / rate as f32).sin() * 0.5);
+    write_mono16(path, rate, samples).expect("wav written");
 }
 
 fn supervisor() -> Supervisor {

@@ -10,6 +10,7 @@ mod common_x11;
 use common_x11::world::{STARTUP, STILL, World, assert_exits_promptly};
 use common_x11::{App, MATCH_MAD, References, keysym, mad, poll};
 use idlewild_fft::bands::BandLayout;
+use idlewild_fft::wav::write_mono16;
 use image::RgbImage;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -20,18 +21,8 @@ const SIZE: (u32, u32) = (640, 400);
 
 /// A mono 16-bit WAV of `seconds` from `sample(t)` at 48 kHz.
 fn write_wav(path: &Path, seconds: u32, mut sample: impl FnMut(f32) -> f32) {
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: 48_000,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::create(path, spec).expect("create wav");
-    for i in 0..48_000 * seconds {
-        let v = sample(i as f32 / 48_000.0).clamp(-1.0, 1.0);
-        w.write_sample((v * 32767.0) as i16).expect("write");
-    }
-    w.finalize().expect("finalize");
+    let samples = (0..48_000 * seconds).map(|i| sample(i as f32 / 48_000.0));
+    write_mono16(path, 48_000, samples).expect("wav written");
 }
 
 /// White noise at half scale: every bar rises.

@@ -267,20 +267,12 @@ fn thread_cpu_ns() -> Option<u64> {
 
 /// Ten seconds of white noise at half scale (every bar moves), 48 kHz mono.
 fn write_noise(path: &Path) -> anyhow::Result<()> {
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: 48_000,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::create(path, spec)?;
     let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    for _ in 0..48_000 * 10 {
+    let noise = (0..48_000 * 10).map(move |_| {
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
-        w.write_sample(((state >> 48) as i16) / 2)?;
-    }
-    w.finalize()?;
-    Ok(())
+        f32::from((state >> 48) as i16) / 65_536.0
+    });
+    Ok(idlewild_fft::wav::write_mono16(path, 48_000, noise)?)
 }

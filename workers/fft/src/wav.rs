@@ -101,6 +101,28 @@ impl WavSource {
     }
 }
 
+/// Writes `samples` (-1..1, clamped, rounded to 16 bits) as a mono PCM WAV at `rate`: the
+/// fixtures of the file source's tests, the replay goldens and the benchmarks.
+pub fn write_mono16(
+    path: &Path,
+    rate: u32,
+    samples: impl IntoIterator<Item = f32>,
+) -> Result<(), FftError> {
+    let bad = |e: hound::Error| FftError::Audio(format!("{}: {e}", path.display()));
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).map_err(bad)?;
+    for s in samples {
+        w.write_sample((s.clamp(-1.0, 1.0) * 32767.0).round() as i16)
+            .map_err(bad)?;
+    }
+    w.finalize().map_err(bad)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,7 @@ use std::f32::consts::TAU;
 use std::path::{Path, PathBuf};
 
 use idlewild_fft::replay::replay;
+use idlewild_fft::wav::write_mono16;
 use idlewild_fft::{AnalyzerConfig, WavSource};
 
 const RATE: u32 = 48_000;
@@ -79,26 +80,11 @@ fn fixture(name: &str) -> Vec<f32> {
     }
 }
 
-fn write_wav(path: &Path, samples: &[f32]) {
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: RATE,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::create(path, spec).expect("create wav");
-    for &s in samples {
-        w.write_sample((s.clamp(-1.0, 1.0) * 32767.0).round() as i16)
-            .expect("write sample");
-    }
-    w.finalize().expect("finish wav");
-}
-
 /// The fixture through the file source and the analysis: the bars of every tick.
 fn ticks(name: &str) -> Vec<Vec<f32>> {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join(format!("{name}.wav"));
-    write_wav(&path, &fixture(name));
+    write_mono16(&path, RATE, fixture(name)).expect("fixture written");
     let mut source = WavSource::open(&path).expect("read back");
     replay(&mut source, config(), TICK_HZ, SECONDS).expect("replay")
 }

@@ -380,17 +380,8 @@ mod tests {
     fn play(sample: impl Fn(u32) -> i16, seconds: u32) -> (SpectrumHeader, Vec<f32>) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.wav");
-        let spec = hound::WavSpec {
-            channels: 1,
-            sample_rate: 48_000,
-            bits_per_sample: 16,
-            sample_format: hound::SampleFormat::Int,
-        };
-        let mut wav = hound::WavWriter::create(&path, spec).unwrap();
-        for i in 0..48_000 * seconds {
-            wav.write_sample(sample(i)).unwrap();
-        }
-        wav.finalize().unwrap();
+        let samples = (0..48_000 * seconds).map(|i| sample(i) as f32 / 32767.0);
+        idlewild_fft::wav::write_mono16(&path, 48_000, samples).unwrap();
         let params = LayoutParams::stream(WorkerKind::Fft, 1, 8, MAX_RECORD_LEN as u64);
         let region = Arc::new(SharedRegion::create(params).unwrap());
         let mut writer = StreamWriter::new(Arc::clone(&region)).unwrap();

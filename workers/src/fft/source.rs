@@ -171,17 +171,9 @@ mod tests {
     fn wav(rate: u32, seconds: u32) -> (tempfile::TempDir, WavSource) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ramp.wav");
-        let spec = hound::WavSpec {
-            channels: 1,
-            sample_rate: rate,
-            bits_per_sample: 16,
-            sample_format: hound::SampleFormat::Int,
-        };
-        let mut w = hound::WavWriter::create(&path, spec).unwrap();
-        for i in 0..rate * seconds {
-            w.write_sample((i % 1000) as i16).unwrap();
-        }
-        w.finalize().unwrap();
+        // Sample i is (i % 1000) / 32768 once read back (exact in 16 bits).
+        let ramp = (0..rate * seconds).map(|i| (i % 1000) as f32 / 32767.0);
+        idlewild_fft::wav::write_mono16(&path, rate, ramp).unwrap();
         let source = WavSource::open(&path).unwrap();
         (dir, source)
     }
