@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 /// Everything that can go wrong while setting up logging.
 ///
-/// Failures *after* set-up (a full disk, a vanished log directory) are never errors: a log call
-/// must not fail, so the rotating writer counts and swallows them instead.
+/// A log call never sees one: file problems (`CreateDir`, `OpenFile`, `Write`, `Rotate`) arise on
+/// the file logging thread, which counts them and reports the first once on stderr.
 #[derive(Debug, thiserror::Error)]
 pub enum TelemetryError {
     /// The log directory could not be created.
@@ -26,6 +26,27 @@ pub enum TelemetryError {
         #[source]
         source: std::io::Error,
     },
+    /// A record could not be written to the log file.
+    #[error("cannot write log file {path}")]
+    Write {
+        /// The current log file.
+        path: PathBuf,
+        /// Underlying I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A rotation could not remove or rename a file.
+    #[error("cannot rotate log file {path}")]
+    Rotate {
+        /// The file being removed or renamed.
+        path: PathBuf,
+        /// Underlying I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A logging thread could not be started.
+    #[error("cannot start the logging thread")]
+    Spawn(#[source] std::io::Error),
     /// The level directive (from the config or `IDLEWILD_LOG`) is not valid `EnvFilter` syntax.
     #[error("invalid log filter {directive:?}")]
     InvalidFilter {

@@ -9,6 +9,9 @@ use idlewild_telemetry::{
 
 #[test]
 fn init_once_logs_plain_lines_and_panics() {
+    // SAFETY: this binary's only test, before it starts any thread that reads the environment.
+    // Without a backtrace the panic is one line.
+    unsafe { std::env::remove_var("RUST_BACKTRACE") };
     let tmp = tempfile::tempdir().expect("tempdir");
     let cfg = LogConfig {
         level: "info".to_owned(),
@@ -54,6 +57,12 @@ fn init_once_logs_plain_lines_and_panics() {
     let caught = std::panic::catch_unwind(|| panic!("boom {}", 42));
     assert!(caught.is_err());
 
+    // The lines are written by the file's logging thread; the panic hook waited for them
+    // (bounded), and this waits for whatever that bound left.
+    assert!(
+        idlewild_telemetry::flush(Duration::from_secs(60)),
+        "flushed"
+    );
     let text = std::fs::read_to_string(&path).expect("read log");
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 4, "{text}");
@@ -82,4 +91,5 @@ fn init_once_logs_plain_lines_and_panics() {
     );
     assert!(lines[3].contains("tests/init.rs:"), "{}", lines[3]);
     assert_eq!(guard.file_errors(), 0);
+    assert_eq!(guard.dropped(), 0);
 }

@@ -1,10 +1,10 @@
-//! Rotating log file against a real temporary directory.
+//! Rotating log file against a real temporary directory, alone and behind its logging queue.
 
 use std::fs;
-use std::io::Write;
 use std::path::Path;
+use std::time::Duration;
 
-use idlewild_telemetry::{FileSink, RotatingFile};
+use idlewild_telemetry::{FileSink, LogQueue, RotatingFile};
 
 fn sink(dir: &Path, max_bytes: u64, keep: usize) -> FileSink {
     FileSink {
@@ -15,9 +15,8 @@ fn sink(dir: &Path, max_bytes: u64, keep: usize) -> FileSink {
     }
 }
 
-fn write(f: &RotatingFile, text: &str) {
-    let mut w: &RotatingFile = f;
-    w.write_all(text.as_bytes()).expect("writer never fails");
+fn write(f: &mut RotatingFile, text: &str) {
+    f.write_record(text.as_bytes());
 }
 
 fn read(dir: &Path, name: &str) -> String {
@@ -32,11 +31,11 @@ fn count_files(dir: &Path) -> usize {
 fn creates_directory_and_appends_to_existing_file() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join("state/logs");
-    let f = RotatingFile::open(sink(&dir, 1_000, 2)).expect("open");
-    write(&f, "one\n");
+    let mut f = RotatingFile::open(sink(&dir, 1_000, 2)).expect("open");
+    write(&mut f, "one\n");
     drop(f);
-    let f = RotatingFile::open(sink(&dir, 1_000, 2)).expect("reopen");
-    write(&f, "two\n");
+    let mut f = RotatingFile::open(sink(&dir, 1_000, 2)).expect("reopen");
+    write(&mut f, "two\n");
     assert_eq!(read(&dir, "ui.log"), "one\ntwo\n");
     assert_eq!(f.path(), dir.join("ui.log"));
     assert_eq!(f.error_count(), 0);
@@ -47,11 +46,11 @@ fn rotates_only_when_the_limit_would_be_exceeded() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path();
     // Two 11-byte lines fit exactly into 22 bytes; the third rotates.
-    let f = RotatingFile::open(sink(dir, 22, 3)).expect("open");
-    write(&f, "line-0001\n\n");
-    write(&f, "line-0002\n\n");
+    let mut f = RotatingFile::open(sink(dir, 22, 3)).expect("open");
+    write(&mut f, "line-0001\n\n");
+    write(&mut f, "line-0002\n\n");
     assert_eq!(count_files(dir), 1);
-    write(&f, "line-0003\n\n");
+    write(&mut f, "line-0003\n\n");
     assert_eq!(read(dir, "ui.log.1"), "line-0001\n\nline-0002\n\n");
     assert_eq!(read(dir, "ui.log"), "line-0003\n\n");
 }
@@ -61,8 +60,8 @@ fn existing_size_counts_towards_the_limit() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path();
     fs::write(dir.join("ui.log"), "old old old old\n").expect("seed");
-    let f = RotatingFile::open(sink(dir, 20, 1)).expect("open");
-    write(&f, "new\nnew\n");
+    let mut f = RotatingFile::open(sink(dir, 20, 1)).expect("open");
+    write(&mut f, "new\nnew\n");
     assert_eq!(read(dir, "ui.log.1"), "old old old old\n");
     assert_eq!(read(dir, "ui.log"), "new\nnew\n");
 }
@@ -71,9 +70,9 @@ fn existing_size_counts_towards_the_limit() {
 fn keeps_at_most_keep_files_newest_first() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path();
-    let f = RotatingFile::open(sink(dir, 8, 2)).expect("open");
+    let mut f = RotatingFile::open(sink(dir, 8, 2)).expect("open");
     for i in 0..10 {
-        write(&f, &format!("rec {i}\n")); // 6 bytes: every record rotates
+        write(&mut f, &format!("rec {i}\n")); // 6 bytes: every record rotates
     }
     assert_eq!(count_files(dir), 3, "current + 2 kept");
     assert_eq!(read(dir, "ui.log"), "rec 9\n");
@@ -85,34 +84,39 @@ fn keeps_at_most_keep_files_newest_first() {
 fn keep_zero_truncates_and_oversized_record_is_still_written() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path();
-    let f = RotatingFile::open(sink(dir, 4, 0)).expect("open");
-    write(&f, "a\n");
-    write(&f, "this record alone exceeds the limit\n");
+    let mut f = RotatingFile::open(sink(dir, 4, 0)).expect("open");
+    write(&mut f, "a\n");
+    write(&mut f, "this record alone exceeds the limit\n");
     assert_eq!(count_files(dir), 1);
     assert_eq!(read(dir, "ui.log"), "this record alone exceeds the limit\n");
 }
 
 #[test]
-fn concurrent_writers_produce_whole_lines_in_order() {
+fn concurrent_callers_through_the_queue_produce_whole_lines_in_order_and_rotate() {
     const THREADS: usize = 8;
     const LINES: usize = 300;
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path();
-    // Keep enough files that nothing is dropped, so every line can be accounted for.
+    // Keep enough files that nothing is deleted, and a queue that holds every line, so every
+    // line can be accounted for.
     let f = RotatingFile::open(sink(dir, 4_096, 1_000)).expect("open");
+    let queue = LogQueue::spawn("test-file", THREADS * LINES, f).expect("spawn");
     std::thread::scope(|s| {
         for t in 0..THREADS {
-            let f = &f;
+            let queue = &queue;
             s.spawn(move || {
                 for i in 0..LINES {
                     // Varying lengths make torn writes visible.
-                    write(f, &format!("t{t} i{i} {}\n", "x".repeat(i % 37)));
+                    let line = format!("t{t} i{i} {}\n", "x".repeat(i % 37));
+                    assert!(queue.push(line.into_bytes()), "room for every line");
                 }
             });
         }
     });
+    assert!(queue.flush(Duration::from_secs(60)), "written");
+    assert_eq!(queue.dropped(), 0);
     let files = count_files(dir);
-    assert!(files > 1, "rotation happened");
+    assert!(files > 1, "rotation happened on the logging thread");
     // Oldest file first, current file last.
     let all: String = (1..files)
         .rev()
@@ -145,15 +149,18 @@ fn concurrent_writers_produce_whole_lines_in_order() {
 
 #[cfg(unix)]
 #[test]
-fn io_errors_are_counted_not_raised() {
+fn a_removed_directory_is_made_again_at_the_next_rotation() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join("logs");
-    let f = RotatingFile::open(sink(&dir, 8, 1)).expect("open");
+    let mut f = RotatingFile::open(sink(&dir, 8, 1)).expect("open");
     fs::remove_dir_all(&dir).expect("remove log dir");
-    for _ in 0..3 {
-        write(&f, "lost record\n");
+    // The first record goes to the open, unlinked file; the second rotates and reopens.
+    for i in 0..3 {
+        write(&mut f, &format!("record {i}\n"));
     }
-    assert!(f.error_count() >= 1);
+    assert_eq!(read(&dir, "ui.log"), "record 2\n");
+    assert_eq!(read(&dir, "ui.log.1"), "record 1\n");
+    assert_eq!(f.error_count(), 0);
 }
 
 #[test]
