@@ -203,20 +203,14 @@ impl Pool {
         self.granted = self.granted.saturating_sub(job.granted);
     }
 
-    /// True when every thread is busy (callers keep the queue short so that an urgent job
-    /// never waits behind a backlog of prefetches).
-    pub fn is_busy(&self) -> bool {
-        self.in_flight.len() >= self.threads
+    /// Keys of the jobs queued or running.
+    pub fn keys(&self) -> Vec<FrameKey> {
+        self.in_flight.values().map(|j| j.key.clone()).collect()
     }
 
-    /// True when a job for `key` is queued or running.
-    pub fn has(&self, key: &FrameKey) -> bool {
-        self.in_flight.values().any(|j| &j.key == key)
-    }
-
-    /// Jobs queued or running.
-    pub fn in_flight(&self) -> usize {
-        self.in_flight.len()
+    /// Decode threads (not counting abandoned ones).
+    pub fn threads(&self) -> usize {
+        self.threads
     }
 
     /// Threads given up on so far.
@@ -471,7 +465,7 @@ mod tests {
         let reaped = pool.reap_overdue(Instant::now()).expect("one stuck thread");
         assert_eq!(reaped.len(), 2, "both jobs given up on");
         assert_eq!(
-            (pool.abandoned(), pool.in_flight(), pool.stuck()),
+            (pool.abandoned(), pool.keys().len(), pool.stuck()),
             (2, 0, 1)
         );
         // The replacement thread serves new work at once, while the stuck one still sleeps.

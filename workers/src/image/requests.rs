@@ -53,7 +53,7 @@ pub fn handle_request(
                 Dir::Back
             };
             s.serve(w, writer.as_mut(), env.clone(), *display, dir)?;
-            s.prefetch();
+            s.prefetch(w)?;
         }
         ImageRequest::Status => {
             let status = session.as_ref().map(Session::status).unwrap_or_default();
