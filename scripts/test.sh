@@ -8,6 +8,11 @@
 #
 # An existing CARGO_TARGET_DIR is respected. IDLEWILD_NO_INSTALL=1 reports missing packages
 # instead of installing them (see scripts/deps.sh).
+#
+# Skips: a test that cannot run here (a part of the machine missing) says so through
+# idlewild-testkit, which appends a line to $IDLEWILD_SKIP_LOG; this script prints how many
+# tests skipped and why at the end. Under CI=true (or IDLEWILD_REQUIRE_ALL=1) every skip is a
+# failure instead, and so is a Windows check that cannot run.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -28,6 +33,11 @@ windows_check() {
   local target=x86_64-pc-windows-gnu
   if ! command -v rustup >/dev/null 2>&1 ||
     ! { rustup target list --installed | grep -q "$target" || rustup target add "$target"; }; then
+    if [[ ${CI:-} == true ]]; then
+      echo "idlewild: the Rust target $target is not available, so the Windows code cannot" \
+        "be checked; under CI=true that is a failure." >&2
+      return 1
+    fi
     cat >&2 <<WARN
 
 !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
@@ -58,6 +68,40 @@ packages() {
     mate-backgrounds
 }
 
+# Prints how many tests skipped and why (nothing when none did), from the skip log.
+report_skips() {
+  [[ -s ${IDLEWILD_SKIP_LOG:-} ]] || return 0
+  local count test reason
+  count=$(wc -l <"$IDLEWILD_SKIP_LOG")
+  printf '\n!!!! %d test(s) SKIPPED: they did NOT run (IDLEWILD_REQUIRE_ALL=1 makes a skip fail):\n' \
+    "$count" >&2
+  while IFS=$'\t' read -r test reason; do
+    printf '!!!!   %s: %s\n' "$test" "$reason" >&2
+  done <"$IDLEWILD_SKIP_LOG"
+}
+
+# Temporary paths removed at exit, after the skip report (which also follows a failed run).
+temporaries=()
+on_exit() {
+  report_skips
+  local path
+  for path in ${temporaries[@]+"${temporaries[@]}"}; do
+    rm -rf "$path"
+  done
+}
+trap on_exit EXIT
+
+# CI never skips: a test that cannot run there fails with the reason.
+if [[ ${CI:-} == true ]]; then
+  export IDLEWILD_REQUIRE_ALL=1
+fi
+# Every skip of this run lands here (a file the caller named is kept, and not emptied).
+if [[ -z ${IDLEWILD_SKIP_LOG:-} ]]; then
+  IDLEWILD_SKIP_LOG=$(mktemp "${TMPDIR:-/tmp}/idlewild-skips.XXXXXX")
+  temporaries+=("$IDLEWILD_SKIP_LOG")
+fi
+export IDLEWILD_SKIP_LOG
+
 total=$SECONDS
 windows_unchecked=0
 step "toolchain and system packages" packages
@@ -67,7 +111,7 @@ if [[ -z ${XDG_RUNTIME_DIR:-} ]]; then
   XDG_RUNTIME_DIR=$(mktemp -d "${TMPDIR:-/tmp}/idlewild-xdg.XXXXXX")
   chmod 700 "$XDG_RUNTIME_DIR"
   export XDG_RUNTIME_DIR
-  trap 'rm -rf "$XDG_RUNTIME_DIR"' EXIT
+  temporaries+=("$XDG_RUNTIME_DIR")
 fi
 
 if [[ ${SKIP_LINT:-} == 1 ]]; then
@@ -79,9 +123,16 @@ else
 fi
 step "cargo test" cargo test --workspace "$@"
 
+skipped=0
+if [[ -s $IDLEWILD_SKIP_LOG ]]; then
+  skipped=$(wc -l <"$IDLEWILD_SKIP_LOG")
+fi
 if ((windows_unchecked)); then
   printf '\n==== all passed in %ds, but the Windows code was NOT checked (see above) ====\n' \
     $((SECONDS - total))
+elif ((skipped)); then
+  printf '\n==== all passed in %ds, but %d test(s) were SKIPPED (listed below) ====\n' \
+    $((SECONDS - total)) "$skipped"
 else
   printf '\n==== all passed in %ds ====\n' $((SECONDS - total))
 fi

@@ -20,25 +20,12 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-const PHOTOS: &str = "/usr/share/backgrounds/mate/nature";
 const W: u32 = 640;
 const H: u32 = 360;
 
-/// The real photos, or `None` (with a loud message) when `mate-backgrounds` is missing.
+/// The real photos (at least six), or `None` (skipped) when `mate-backgrounds` is missing.
 fn photos() -> Option<Vec<PathBuf>> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir(PHOTOS)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
-        .collect();
-    found.sort();
-    if found.len() < 6 {
-        eprintln!(
-            "SKIPPED: real photos missing in {PHOTOS}; install mate-backgrounds (scripts/test.sh does)"
-        );
-        return None;
-    }
-    Some(found)
+    idlewild_testkit::require(idlewild_testkit::probe::photo_library(6))
 }
 
 /// A folder holding symlinks to `photos`.

@@ -18,8 +18,7 @@ fn workers_exit_within_two_seconds_when_the_ui_process_is_killed() {
     std::fs::write(
         &settings,
         "[workers]\nheartbeat_ms = 200\n[workers.sim]\nenabled = true\n\
-         [workers.image]\nenabled = false\n[workers.rss]\nenabled = false\n\
-         [workers.fft]\nenabled = false\n[workers.prep]\nenabled = false\n",
+         [workers.image]\nenabled = false\n[workers.fft]\nenabled = false\n",
     )
     .unwrap();
     for round in 0..3 {

@@ -16,9 +16,20 @@
 
 mod common_x11;
 
-use common_x11::world::{STARTUP, STILL, World, assert_exits_promptly};
-use common_x11::{References, XServer, keysym, poll};
+use common_x11::world::{STARTUP, STEP, STILL, World, assert_exits_promptly};
+use common_x11::{App, References, XServer, keysym, poll};
+use std::path::Path;
 use std::time::{Duration, Instant};
+
+/// The completed-transition records of display 0 in the metrics file so far.
+fn transition_records(metrics: &Path) -> usize {
+    std::fs::read_to_string(metrics)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["kind"] == "transition" && v["display"] == 0)
+        .count()
+}
 
 /// `--window --size 640x400`: the preview window shows a source photo filling it exactly; X
 /// steps to another source photo and Z back to the first; Esc ends the run with status 0 within
@@ -220,67 +231,83 @@ fn killed_image_worker_is_replaced_and_the_show_goes_on() {
         refs.name(third),
         refs.name(fourth)
     );
-    assert!(
-        took <= Duration::from_secs(20),
-        "two photos took {took:?} after the kill"
-    );
+    // No bound on `took` itself: each step above has its own deadline ([`STEP`]), and a total
+    // would only measure the machine's load.
     assert!(app.exited().is_none(), "still running");
     assert_eq!(
         app.image_workers(),
         vec![new],
         "exactly the new worker runs"
     );
+    // Each completed transition writes one record, when it ends: the fourth photo is
+    // recognised on screen slightly before its crossfade is over, so wait for the third record
+    // itself (pressing Esc earlier ends the run before it is written).
+    app.wait_until(STEP, "3 transition records in the metrics", || {
+        (transition_records(&metrics) >= 3).then_some(())
+    });
 
     let pressed = Instant::now();
     w.x.focus(win);
     w.x.key(keysym::ESCAPE);
     assert_exits_promptly(&mut app, pressed, "Esc after a worker restart");
-    // Each completed transition wrote one record; the show went through at least three.
-    let text = std::fs::read_to_string(&metrics).expect("metrics file");
-    let transitions = text
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|v| v["kind"] == "transition" && v["display"] == 0)
-        .count();
+    let transitions = transition_records(&metrics);
     assert!(
         transitions >= 3,
-        "{transitions} transition records in the metrics:\n{text}"
+        "{transitions} transition records in the metrics:\n{}",
+        std::fs::read_to_string(&metrics).unwrap_or_default()
     );
     w.done("worker kill");
 }
 
-/// Runs a `--window` preview with `env` and checks what every fallback group must still do:
+/// Waits until the run's log holds `line` (strict: any exit fails the test).
+fn wait_log_line(app: &mut App, w: &World, line: &str) {
+    let log = w.home.path("idlewild.log");
+    app.wait_until(STARTUP, &format!("the log line \"{line}\""), || {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        text.contains(line).then_some(())
+    });
+}
+
+/// X brings another photo (through a crossfade, the one effect groups B and C draw), and Esc
+/// exits 0 in time.
+fn step_and_exit(w: &World, app: &mut App, refs: &References, win: u32, first: usize, name: &str) {
+    w.x.focus(win);
+    w.x.key(keysym::X);
+    let second = w.next_photo(refs, win, first, &format!("{name}: after X"));
+    eprintln!("{name}: X: {} -> {}", refs.name(first), refs.name(second));
+    let pressed = Instant::now();
+    w.x.key(keysym::ESCAPE);
+    assert_exits_promptly(app, pressed, &format!("{name}: Esc"));
+    w.done(name);
+}
+
+/// Runs a `--window` preview with `env` and checks what every GPU fallback path must still do:
 /// the log names the group (`expect` lines, in order), a photo fills the window, X brings
-/// another one (through a crossfade, the one effect groups B and C draw), and Esc exits 0 in
-/// time.
+/// another one, and Esc exits 0 in time. Only the wait for the first line may skip (the run
+/// ended with an environmental status before doing anything); after it, any exit is a failure.
 fn fallback_run(name: &str, env: &[(&str, &str)], expect: &[&str]) {
     let Some(w) = World::new((1280, 800)) else {
         return;
     };
     let refs = References::new(&w.files, (640, 400));
     let mut app = w.spawn_env(&STILL, &["--window", "--size", "640x400"], env);
-    for line in expect {
-        let log = w.home.path("idlewild.log");
-        let seen = app.wait_for(STARTUP, &format!("the log line \"{line}\""), || {
-            let text = std::fs::read_to_string(&log).unwrap_or_default();
-            text.contains(line).then_some(())
-        });
-        if seen.is_none() {
-            return;
-        }
-    }
-    let Some((win, first)) = w.first_photo(&mut app, &refs) else {
-        return;
+    let log = w.home.path("idlewild.log");
+    let Some((first_line, rest)) = expect.split_first() else {
+        panic!("{name}: no log line to wait for");
     };
+    let seen = app.wait_for(STARTUP, &format!("the log line \"{first_line}\""), || {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        text.contains(first_line).then_some(())
+    });
+    if seen.is_none() {
+        return;
+    }
+    for line in rest {
+        wait_log_line(&mut app, &w, line);
+    }
+    let (win, first) = w.first_photo_or_fail(&mut app, &refs);
     eprintln!("{name}: shows {}", refs.name(first));
-    w.x.focus(win);
-    w.x.key(keysym::X);
-    let second = w.next_photo(&refs, win, first, &format!("{name}: after X"));
-    eprintln!("{name}: X: {} -> {}", refs.name(first), refs.name(second));
-    let pressed = Instant::now();
-    w.x.key(keysym::ESCAPE);
-    assert_exits_promptly(&mut app, pressed, &format!("{name}: Esc"));
-    w.done(name);
+    step_and_exit(&w, &mut app, &refs, win, first, name);
 }
 
 /// Group B, forced as a user with a misbehaving driver would: every transition is drawn by the
@@ -294,20 +321,41 @@ fn fallback_group_b_draws_photos_with_the_minimal_compositor() {
     );
 }
 
-/// Group C for real: the only backend allowed is Vulkan and the Vulkan loader finds no driver,
-/// so no adapter exists; the photos are composed on the CPU and put on the window by
-/// `softbuffer`.
+/// Group C for real, and a failure (never a skip) when it cannot draw: Vulkan is the only
+/// backend allowed and its loader finds no driver, and EGL (GL) finds no vendor library either,
+/// so no adapter exists; the photo must still reach the window, composed on the CPU and put
+/// there by `softbuffer`. The log must say that the environment, not `IDLEWILD_RENDERER`, chose
+/// group C.
 #[test]
 fn fallback_group_c_draws_photos_from_the_cpu_when_no_adapter_exists() {
-    fallback_run(
-        "group C",
-        &[
-            ("WGPU_BACKEND", "vulkan"),
-            ("VK_ICD_FILENAMES", "/nonexistent/idlewild-test-icd.json"),
-            ("VK_DRIVER_FILES", "/nonexistent/idlewild-test-icd.json"),
-        ],
-        &["renderer group C (CPU compositor, crossfade only, no Ken Burns) for this run"],
+    let name = "group C";
+    let Some(w) = World::without_gpu((1280, 800)) else {
+        return;
+    };
+    let refs = References::new(&w.files, (640, 400));
+    let nowhere = "/nonexistent/idlewild-test-driver.json";
+    let env = [
+        ("WGPU_BACKEND", "vulkan"),
+        ("VK_ICD_FILENAMES", nowhere),
+        ("VK_DRIVER_FILES", nowhere),
+        ("__EGL_VENDOR_LIBRARY_FILENAMES", nowhere),
+    ];
+    let mut app = w.spawn_env(&STILL, &["--window", "--size", "640x400"], &env);
+    // The photo on screen first: an early exit of any status (4, "no graphics device can draw
+    // here", included) fails the test, since drawing here is this test's subject.
+    let (win, first) = w.first_photo_or_fail(&mut app, &refs);
+    eprintln!("{name}: shows {}", refs.name(first));
+    let log = app.output();
+    let chosen = "renderer group C (CPU compositor, crossfade only, no Ken Burns) for this run:";
+    let Some(line) = log.lines().find(|l| l.contains(chosen)) else {
+        panic!("the log does not say that this machine's lack of an adapter chose group C:\n{log}");
+    };
+    eprintln!("{name}: {line}");
+    assert!(
+        !log.contains("forced by IDLEWILD_RENDERER"),
+        "group C must come from the environment, not be forced:\n{log}"
     );
+    step_and_exit(&w, &mut app, &refs, win, first, name);
 }
 
 /// Device loss (simulated four times, 1.5 s apart: wgpu cannot lose a device on purpose):
@@ -389,12 +437,11 @@ fn fullscreen_covers_each_monitor_and_display_monitors_selects_them() {
     let mut second_only = STILL.to_vec();
     second_only.push(("display.monitors", "[\"2\"]"));
     let mut app = w.spawn(&second_only, &["--fullscreen"]);
-    let Some(win) = app.wait_for(STARTUP, "a photo on the second monitor", || {
+    // The first run drew on this machine: any exit of the second is a failure.
+    let win = app.wait_until(STARTUP, "a photo on the second monitor", || {
         let win = w.x.find_window("Idlewild")?;
         (shows(win)?.0 == 1).then_some(win)
-    }) else {
-        return;
-    };
+    });
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(
         w.x.find_windows("Idlewild"),

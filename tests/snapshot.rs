@@ -1,8 +1,14 @@
 //! `idlewild snapshot` through the real binary: real photos prepared by the image worker's path,
 //! the real renderer on whatever adapter exists (lavapipe here), a PNG on disk.
+//!
+//! The photos are probed up front. A run that finds no adapter is known by its exit status
+//! (`Exit::NoGraphics`), never by words in its message, and is a skip only when the lavapipe
+//! probe says the software driver is missing too (a machine with a real GPU needs no lavapipe).
 
+use idlewild::exit::Exit;
 use idlewild_image::prepare::prepare_file;
 use idlewild_protocol::message::image::{ImageLimits, ScaleOptions};
+use idlewild_testkit::{probe, require, skip};
 use std::path::Path;
 use std::process::Command;
 
@@ -10,7 +16,8 @@ const A: &str = "/usr/share/backgrounds/mate/nature/Garden.jpg";
 const B: &str = "/usr/share/backgrounds/mate/nature/Aqua.jpg";
 const SIZE: (u32, u32) = (160, 90);
 
-/// Runs a crossfade snapshot; `None` (after a loud message) when this machine has no adapter.
+/// Runs a crossfade snapshot; `None` (skipped) when the run exits with an environmental status
+/// (no adapter).
 fn snapshot(progress: &str, out: &Path) -> Option<Vec<u8>> {
     snapshot_of("crossfade", progress, out)
 }
@@ -31,11 +38,29 @@ fn snapshot_with(transition: &str, progress: &str, extra: &[&str], out: &Path) -
         .output()
         .expect("run idlewild");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    if !output.status.success() && stderr.contains("adapter") {
-        eprintln!("SKIPPED: no wgpu adapter ({stderr}); install mesa-vulkan-drivers");
-        return None;
+    let exit = output.status.code().and_then(Exit::from_code);
+    if exit.is_some_and(Exit::is_environmental) {
+        match probe::lavapipe() {
+            Err(missing) => {
+                skip(format!(
+                    "idlewild snapshot exited with {} ({exit:?}), and {missing}",
+                    output.status
+                ));
+                return None;
+            }
+            Ok(lvp) => panic!(
+                "idlewild snapshot found no adapter ({}, {exit:?}) although lavapipe is \
+                 installed ({}): {stderr}",
+                output.status,
+                lvp.icd.display()
+            ),
+        }
     }
-    assert!(output.status.success(), "snapshot failed: {stderr}");
+    assert!(
+        output.status.success(),
+        "snapshot failed ({}, {exit:?}): {stderr}",
+        output.status
+    );
     let png = image::open(out).expect("a PNG").to_rgba8();
     assert_eq!(png.dimensions(), SIZE);
     Some(png.into_raw())
@@ -63,12 +88,10 @@ struct Fixture {
     b: Vec<u8>,
 }
 
-/// `None` (after a loud message) when the photos are not installed.
+/// `None` (skipped) when the photos are not installed.
 fn fixture(name: &str) -> Option<Fixture> {
-    if !Path::new(A).exists() || !Path::new(B).exists() {
-        eprintln!("SKIPPED: {A} or {B} missing; install mate-backgrounds (scripts/test.sh does)");
-        return None;
-    }
+    let name_of = |p: &'static str| p.rsplit('/').next().unwrap_or(p);
+    require(probe::photos(&[name_of(A), name_of(B)]))?;
     let dir = tempfile::tempdir().unwrap();
     Some(Fixture {
         out: dir.path().join(name),

@@ -134,7 +134,8 @@ fn restart_cap_marks_the_worker_failed_and_stops_restarting() {
         next_event(&sup, 5),
         Event::Failed {
             kind: WorkerKind::Sim,
-            restarts: 3
+            restarts: 3,
+            ..
         }
     ));
     assert!(
@@ -147,6 +148,82 @@ fn restart_cap_marks_the_worker_failed_and_stops_restarting() {
     );
     // Re-enabling (a settings change) clears the history and starts a new epoch.
     sup.set_enabled(WorkerKind::Sim, true).unwrap();
+    assert_eq!(started(&sup).epoch, 5);
+    sup.shutdown();
+}
+
+/// The circuit breaker: a worker past its cap stays down for its cool-down, then one half-open
+/// trial starts; a trial killed at once opens the circuit again for twice as long; a trial
+/// left alone keeps running (here `stable_after` is short, so it closes the circuit and
+/// ordinary restarts resume).
+#[test]
+fn a_failed_worker_gets_a_half_open_trial_after_its_cool_down_which_doubles() {
+    let mut config = config();
+    let cool_down = Duration::from_millis(1500);
+    config.restart = RestartPolicy {
+        cap: 1,
+        window: Duration::from_secs(600),
+        stable_after: Duration::from_secs(5),
+        retry_after: cool_down,
+        retry_max: Duration::from_secs(60),
+        ..config.restart
+    };
+    let sup = Supervisor::start(config).unwrap();
+    // One restart is allowed; the second death opens the circuit.
+    signal(started(&sup).pid, libc::SIGKILL);
+    assert!(exited(&sup).1.is_some());
+    let pid = started(&sup).pid;
+    // Taken before the kill: the cool-down is counted from the death, which comes after.
+    let opened = Instant::now();
+    signal(pid, libc::SIGKILL);
+    assert_eq!(exited(&sup).1, None, "past the cap: no ordinary restart");
+    assert!(matches!(
+        next_event(&sup, 5),
+        Event::Failed {
+            kind: WorkerKind::Sim,
+            restarts: 1,
+            ..
+        }
+    ));
+    // Nothing happens until the cool-down has passed; then the trial starts.
+    let trial = started(&sup);
+    let waited = opened.elapsed();
+    assert!(
+        waited >= cool_down,
+        "the trial started {waited:?} after the circuit opened, before its {cool_down:?} cool-down"
+    );
+    assert_eq!(trial.epoch, 3);
+    // The trial dies at once: open again, and the next trial waits twice as long.
+    let reopened = Instant::now();
+    signal(trial.pid, libc::SIGKILL);
+    assert_eq!(exited(&sup).1, None, "a failed trial is not restarted");
+    assert!(matches!(
+        next_event(&sup, 5),
+        Event::Failed {
+            kind: WorkerKind::Sim,
+            restarts: 0,
+            ..
+        }
+    ));
+    let second = started(&sup);
+    let waited = reopened.elapsed();
+    assert!(
+        waited >= cool_down * 2,
+        "the second trial started {waited:?} after the trial died, before twice the cool-down"
+    );
+    // This trial runs past `stable_after`: the circuit closes, and its death is an ordinary
+    // restart again.
+    sim(&sup, SimRequest::Echo { token: 5 }, 0);
+    assert!(eventually(Duration::from_secs(5), || matches!(
+        sup.poll(WorkerKind::Sim).map(|e| e.body),
+        Some(FromWorker::Sim(SimResponse::Echo { token: 5 }))
+    )));
+    std::thread::sleep(Duration::from_millis(5100));
+    signal(second.pid, libc::SIGKILL);
+    assert!(
+        exited(&sup).1.is_some(),
+        "after a stable trial a death is restarted as usual"
+    );
     assert_eq!(started(&sup).epoch, 5);
     sup.shutdown();
 }

@@ -59,7 +59,8 @@ pub fn image_config(
         prefetch: w.prefetch,
         cache_bytes: mib(w.cache_mb),
         same_on_all: settings.display.same_image_all_monitors,
-        feed_percent: s.feed_percent,
+        // No feed photos yet: the feeds issue brings `sources.feed_percent` back.
+        feed_percent: 0,
         state_dir: state_dir.to_path_buf(),
         seed: None,
     }
@@ -145,7 +146,12 @@ impl ImageClient {
         if let Some(lost) = self.outstanding.take() {
             self.queue.push_front((lost.display, lost.dir));
         }
-        self.generation += 1;
+        // A client that replaces another (a rebuilt render thread's) starts above every
+        // generation already sent, or the supervisor would drop its answers as stale.
+        let seen = supervisor
+            .kind(WorkerKind::Image)
+            .map_or(0, |k| k.generation());
+        self.generation = self.generation.max(seen) + 1;
         let body = ToWorker::Image(ImageRequest::Configure(Box::new(self.config.clone())));
         supervisor.request(WorkerKind::Image, body, self.generation)?;
         Ok(())

@@ -1,7 +1,8 @@
 //! The `idlewild` binary's library half: everything `main` wires together, exposed so that the
 //! end-to-end tests in `tests/` drive the same code.
 //!
-//! - [`cli`]: a pure parser from arguments to a [`cli::Command`].
+//! - [`cli`]: the command line (one clap declaration) from arguments to a [`cli::Command`].
+//! - [`exit`]: the documented exit statuses and the typed fatal errors that end in them.
 //! - [`snapshot`]: the `snapshot` command (one transition frame offscreen into a PNG).
 //! - [`mode`]: a pure parser from launch arguments (`/s`, `/p`, `--window-id`, …) to a
 //!   [`mode::Launch`].
@@ -13,6 +14,7 @@
 
 pub mod bench;
 pub mod cli;
+pub mod exit;
 pub mod images;
 pub mod mode;
 pub mod shell;

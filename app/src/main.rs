@@ -2,6 +2,7 @@
 //! does the work: a worker role, the settings store, the supervisor, or a benchmark.
 
 use idlewild::cli::{self, BenchCommand, Command, SettingsCommand};
+use idlewild::exit::{Exit, exit_for};
 use idlewild::mode::{Launch, Mode, Platform};
 use idlewild::{bench, supervise};
 use idlewild_settings::SettingsStore;
@@ -10,7 +11,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let xscreensaver_window = std::env::var("XSCREENSAVER_WINDOW").ok();
     let parsed = cli::parse_env(
-        std::env::args().skip(1),
+        std::env::args_os().skip(1),
         xscreensaver_window.as_deref(),
         Platform::current(),
     );
@@ -18,7 +19,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             eprintln!("{}", e.report());
-            return ExitCode::from(2);
+            return Exit::Usage.into();
         }
     };
     let result = match cli.command {
@@ -37,9 +38,10 @@ fn main() -> ExitCode {
         Command::Bench(BenchCommand::Images(options)) => bench::images::run(&options),
         Command::Bench(BenchCommand::Frames(options)) => bench::frames::run(&options),
         Command::Bench(BenchCommand::Visualizer(options)) => bench::visualizer::run(&options),
+        Command::Bench(BenchCommand::Chaos(options)) => bench::chaos::run(&options),
         Command::Snapshot(cmd) => idlewild::snapshot::run(&cmd),
-        Command::Help => {
-            println!("{}", cli::USAGE);
+        Command::Help(text) => {
+            println!("{}", text.trim_end());
             Ok(())
         }
         Command::Version => {
@@ -51,7 +53,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("idlewild: {e:#}");
-            ExitCode::FAILURE
+            exit_for(&e).into()
         }
     }
 }

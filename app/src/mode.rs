@@ -106,23 +106,86 @@ pub enum ModeError {
     SizeWithoutWindow,
 }
 
+/// One `--option` of a launch, as `idlewild --help` lists it and [`is_mode_argument`] knows it.
+/// [`parse_mode`] below accepts exactly these (its table test checks every row).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LaunchOption {
+    /// The name without the leading `--`.
+    pub long: &'static str,
+    /// The value's placeholder, `None` for a switch.
+    pub value: Option<&'static str>,
+    /// May be given more than once.
+    pub repeatable: bool,
+    /// One line of help.
+    pub help: &'static str,
+}
+
+/// Every `--option` of a launch. The Windows forms, which are not `--options`, are in
+/// [`WINDOWS_FORMS`].
+pub const LAUNCH_OPTIONS: &[LaunchOption] = &[
+    LaunchOption {
+        long: "window",
+        value: None,
+        repeatable: false,
+        help: "A normal resizable preview window (the default)",
+    },
+    LaunchOption {
+        long: "size",
+        value: Some("WxH"),
+        repeatable: false,
+        help: "The --window's size",
+    },
+    LaunchOption {
+        long: "fullscreen",
+        value: None,
+        repeatable: false,
+        help: "Full screen on every monitor, exit on input",
+    },
+    LaunchOption {
+        long: "window-id",
+        value: Some("ID"),
+        repeatable: false,
+        help: "Draw into this X window (as XSCREENSAVER_WINDOW)",
+    },
+    LaunchOption {
+        long: "config",
+        value: None,
+        repeatable: false,
+        help: "The settings",
+    },
+    LaunchOption {
+        long: "source",
+        value: Some("PATH"),
+        repeatable: true,
+        help: "Photos from here, not the settings (repeatable)",
+    },
+    LaunchOption {
+        long: "metrics",
+        value: Some("FILE"),
+        repeatable: false,
+        help: "Write frame metrics as JSON lines",
+    },
+    LaunchOption {
+        long: "audio-file",
+        value: Some("FILE.wav"),
+        repeatable: false,
+        help: "Visualize this file (looping), not system audio",
+    },
+];
+
+/// The Windows `.scr` forms in one line of help.
+pub const WINDOWS_FORMS: &str =
+    "/s, /p HWND, /p:HWND, /c, /c:HWND (any case, - for /; no argument: settings)";
+
 /// True for an argument that starts a launch description (so the command-line parser hands the
 /// rest of the arguments to [`parse_mode`]).
 pub fn is_mode_argument(arg: &str) -> bool {
     windows_switch(arg).is_some()
-        || matches!(
-            option_name(arg),
-            Some(
-                "--fullscreen"
-                    | "--window"
-                    | "--window-id"
-                    | "--config"
-                    | "--size"
-                    | "--source"
-                    | "--metrics"
-                    | "--audio-file"
-            )
-        )
+        || option_name(arg).is_some_and(|name| {
+            LAUNCH_OPTIONS
+                .iter()
+                .any(|o| name.strip_prefix("--") == Some(o.long))
+        })
 }
 
 /// `--name=value` → `--name`; anything else unchanged.
@@ -164,16 +227,20 @@ fn window_number(option: &'static str, text: &str) -> Result<u64, ModeError> {
     parsed.map_err(|_| bad())
 }
 
-fn size(text: &str) -> Result<(u32, u32), ModeError> {
-    let bad = || ModeError::BadSize(text.to_owned());
-    let (w, h) = text.split_once(['x', 'X']).ok_or_else(bad)?;
+/// `WxH` (or `WXH`) with both sides from 1 to 16384; shared with `bench frames` and `snapshot`.
+pub fn parse_size(text: &str) -> Option<(u32, u32)> {
+    let (w, h) = text.split_once(['x', 'X'])?;
     let side = |s: &str| {
         s.trim()
             .parse::<u32>()
             .ok()
             .filter(|v| (1..=16_384).contains(v))
     };
-    Ok((side(w).ok_or_else(bad)?, side(h).ok_or_else(bad)?))
+    Some((side(w)?, side(h)?))
+}
+
+fn size(text: &str) -> Result<(u32, u32), ModeError> {
+    parse_size(text).ok_or_else(|| ModeError::BadSize(text.to_owned()))
 }
 
 /// Parses a launch from `args` (after the program name, without `--settings`).

@@ -41,11 +41,18 @@ pub fn run(cmd: &SnapshotCommand) -> anyhow::Result<()> {
             None,
             &mut out,
         )
-        .with_context(|| format!("cannot use {} as a photo", path.display()))?;
+        // The image error already says why in its message (an OS error included), so it is not
+        // chained as a source: `{:#}` would print the OS error a second time.
+        .map_err(|e| anyhow::anyhow!("cannot use {} as a photo: {e}", path.display()))?;
         anyhow::Ok(out)
     };
     let (from, to) = (prepare(&cmd.from)?, prepare(&cmd.to)?);
-    let (device, queue, info) = offscreen::device()?;
+    let (device, queue, info) = offscreen::device().map_err(|e| match e {
+        idlewild_renderer::RenderError::NoAdapter(why) => {
+            anyhow::Error::from(crate::exit::Fatal::NoGraphics(why))
+        }
+        other => other.into(),
+    })?;
     tracing::info!(adapter = %info.name, backend = ?info.backend, "snapshot adapter");
     // A plain (non-sRGB) target: the PNG holds the frame's bytes as the renderer made them.
     let mut renderer = Renderer::new(&device, &queue, TextureFormat::Rgba8Unorm, cmd.size)?;

@@ -25,7 +25,12 @@ pub fn log_dir() -> Option<PathBuf> {
 }
 
 /// Starts the UI process's logging as the settings say (rotating file + stderr) and the panic
-/// hook. Keep the guard alive for the whole run.
+/// hook. Keep the guard alive for the whole run; dropping it waits at most
+/// [`idlewild_telemetry::EXIT_FLUSH`] for queued lines.
+///
+/// Nothing here touches the log file: it is created, opened and rotated on the file's logging
+/// thread, so an unwritable directory, a FIFO with no reader or a full disk never delays the
+/// start (the thread reports the problem once on stderr and the run logs to stderr only).
 pub fn start_logging(
     s: &idlewild_settings::Settings,
 ) -> anyhow::Result<idlewild_telemetry::LogGuard> {
@@ -44,6 +49,7 @@ pub fn start_logging(
     let guard = idlewild_telemetry::init(&config)?;
     idlewild_telemetry::install_panic_hook("ui");
     if let Some(path) = guard.log_file() {
+        // Queued like any line: if the file cannot be opened, the report follows on stderr.
         tracing::info!("logging to {}", path.display());
     }
     Ok(guard)
@@ -64,8 +70,9 @@ pub fn run(
     let loaded = store.load();
     let s = &loaded.settings;
     let _guard = start_logging(s)?;
-    if let Some(problem) = &loaded.report.problem {
-        tracing::warn!("settings: {problem}; running on defaults");
+    // Loading ran before the logging it configures: say now, once, what it repaired or ignored.
+    for note in loaded.report.notes() {
+        tracing::warn!(file = %store.path().display(), "settings: {note}");
     }
     let exe = std::env::current_exe()?;
     let (config, unavailable) = SupervisorConfig::from_settings(s, exe);
@@ -244,6 +251,13 @@ fn print_event(event: &Event) {
                 "exited {kind} pid={pid} epoch={epoch} reason={reason:?} restart_in={restart_in:?}"
             )
         }
-        Event::Failed { kind, restarts } => println!("failed {kind} restarts={restarts}"),
+        Event::Failed {
+            kind,
+            restarts,
+            retry_in,
+        } => println!(
+            "failed {kind} restarts={restarts} retry_in_s={}",
+            retry_in.as_secs()
+        ),
     }
 }

@@ -69,6 +69,40 @@ impl LoadReport {
         }
     }
 
+    /// What the user should be told about this load, one sentence each, for the log of a run
+    /// that starts on these settings: the problem that made the file unusable, a newer version,
+    /// one note per repaired key (what was wrong and the value used), and one note naming every
+    /// unknown key. Empty when the report [`is_clean`](Self::is_clean) (a backup always comes
+    /// with a problem, which names it).
+    ///
+    /// Loading also logs each item as it finds it, which reaches callers whose logging is up
+    /// before they load (the `settings` command). A run sets its logging up *from* the settings,
+    /// so it loads first and logs these notes once its logging is up.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        notes.extend(self.problem.clone());
+        if let Some(found) = self.newer_version {
+            notes.push(format!(
+                "the file is from settings version {found}, newer than this Idlewild \
+                 understands ({}); using the settings it knows and leaving the file as it is",
+                crate::CURRENT_VERSION
+            ));
+        }
+        notes.extend(
+            self.repaired
+                .iter()
+                .map(|r| format!("invalid setting {r} (the file is left as it is)")),
+        );
+        if !self.unknown_keys.is_empty() {
+            let keys = self.unknown_keys.join(", ");
+            notes.push(match self.newer_version {
+                Some(found) => format!("settings from version {found} ignored: {keys}"),
+                None => format!("unknown settings ignored (they stay in the file): {keys}"),
+            });
+        }
+        notes
+    }
+
     /// True when nothing was repaired, ignored or refused.
     pub fn is_clean(&self) -> bool {
         self.repaired.is_empty()
@@ -111,4 +145,102 @@ pub struct ListedOption {
     pub default: String,
     /// The allowed values in words (`3 to 3600`, `fill, fit, shrink`).
     pub allowed: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repair(key: &str, found: &str, reason: &str, used: &str) -> Repair {
+        Repair {
+            key: key.to_owned(),
+            found: found.to_owned(),
+            used: used.to_owned(),
+            reason: reason.to_owned(),
+        }
+    }
+
+    #[test]
+    fn notes_name_each_repaired_key_once_and_the_unknown_keys_together() {
+        let file = LoadReport {
+            source: LoadSource::File,
+            ..LoadReport::defaults()
+        };
+        let mode = repair(
+            "display.mode",
+            "5",
+            "is not one of fill, fit, shrink",
+            "\"fill\"",
+        );
+        let interval = repair(
+            "display.interval_s",
+            "-3",
+            "is not between 3 and 3600",
+            "12",
+        );
+        let cases: Vec<(LoadReport, Vec<&str>)> = vec![
+            (LoadReport::defaults(), vec![]),
+            (file.clone(), vec![]),
+            (
+                LoadReport {
+                    repaired: vec![mode.clone(), interval.clone()],
+                    ..file.clone()
+                },
+                vec![
+                    "invalid setting display.mode: 5 is not one of fill, fit, shrink; using \
+                     \"fill\" (the file is left as it is)",
+                    "invalid setting display.interval_s: -3 is not between 3 and 3600; using 12 \
+                     (the file is left as it is)",
+                ],
+            ),
+            (
+                LoadReport {
+                    unknown_keys: vec!["workers.rss.enabled".into(), "shiny".into()],
+                    ..file.clone()
+                },
+                vec![
+                    "unknown settings ignored (they stay in the file): workers.rss.enabled, shiny",
+                ],
+            ),
+            (
+                LoadReport {
+                    newer_version: Some(999),
+                    unknown_keys: vec!["display.sparkle".into()],
+                    repaired: vec![mode.clone()],
+                    ..file.clone()
+                },
+                vec![
+                    "the file is from settings version 999, newer than this Idlewild understands \
+                     ({current}); using the settings it knows and leaving the file as it is",
+                    "invalid setting display.mode: 5 is not one of fill, fit, shrink; using \
+                     \"fill\" (the file is left as it is)",
+                    "settings from version 999 ignored: display.sparkle",
+                ],
+            ),
+            (
+                LoadReport {
+                    problem: Some(
+                        "/s.toml could not be read as settings (bad); a copy was saved \
+                                   as /s.toml.corrupt. Idlewild is using default settings"
+                            .into(),
+                    ),
+                    backup: Some("/s.toml.corrupt".into()),
+                    ..LoadReport::defaults()
+                },
+                vec![
+                    "/s.toml could not be read as settings (bad); a copy was saved as \
+                      /s.toml.corrupt. Idlewild is using default settings",
+                ],
+            ),
+        ];
+        for (report, expected) in cases {
+            let current = crate::CURRENT_VERSION.to_string();
+            let expected: Vec<String> = expected
+                .iter()
+                .map(|e| e.replace("{current}", &current))
+                .collect();
+            assert_eq!(report.notes(), expected, "{report:?}");
+            assert_eq!(report.notes().is_empty(), report.is_clean(), "{report:?}");
+        }
+    }
 }

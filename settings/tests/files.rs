@@ -355,3 +355,54 @@ fn unknown_effects_in_the_pool_are_dropped_with_one_warning_and_the_file_is_unto
     assert_eq!(lines_at(&logs, "WARN").len(), 1, "{logs}");
     assert_eq!(f.read(), text);
 }
+
+#[test]
+fn settings_hidden_until_their_workers_exist_are_unknown_but_kept() {
+    // `workers.rss.enabled`, `workers.prep.enabled` and `sources.feed_percent` had no effect,
+    // so issue 12 hid them; a file written before keeps them and loads with one note.
+    let text = "\
+version = 1
+[sources]
+feed_percent = 40
+[workers.rss]
+enabled = false
+[workers.prep]
+enabled = true
+";
+    for key in [
+        "workers.rss.enabled",
+        "workers.prep.enabled",
+        "sources.feed_percent",
+    ] {
+        assert!(
+            idlewild_settings::find_option(key).is_none(),
+            "{key} is listed"
+        );
+        let f = Fixture::new();
+        assert!(
+            matches!(f.store.set(key, "1"), Err(SettingsError::UnknownKey { .. })),
+            "{key} can be set"
+        );
+        assert!(f.store.get(key).is_err(), "{key} can be read");
+    }
+    let f = Fixture::with_file(text);
+    let outcome = f.store.load();
+    assert_eq!(
+        outcome.report.unknown_keys,
+        ["sources.feed_percent", "workers.rss", "workers.prep"]
+    );
+    assert!(outcome.report.repaired.is_empty());
+    assert_eq!(
+        outcome.report.notes(),
+        [
+            "unknown settings ignored (they stay in the file): sources.feed_percent, workers.rss, \
+          workers.prep"
+        ]
+    );
+    f.store.set("display.mode", "fit").expect("set");
+    let after = f.read();
+    assert!(
+        after.starts_with(text) && after.ends_with("[display]\nmode = \"fit\"\n"),
+        "{after}"
+    );
+}

@@ -35,6 +35,7 @@ pub fn config() -> SupervisorConfig {
             cap: 100_000,
             window: Duration::from_secs(600),
             stable_after: Duration::from_secs(3600),
+            ..RestartPolicy::default()
         },
         shutdown_grace: Duration::from_secs(2),
         mailbox_cap: 64,

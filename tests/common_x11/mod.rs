@@ -6,6 +6,11 @@
 //! Nothing here needs xdotool or ImageMagick: the X protocol does the screenshots and the input,
 //! the `image` crate decodes and scales the reference photos independently of the worker's own
 //! decoder and scaler. [`world`] holds one test's world (lock, server, home, photos).
+//!
+//! "Cannot run here" is decided from typed signals only: a missing X server or photo is found by
+//! an up-front probe (`idlewild_testkit::probe`), and a run that ends early is judged by its
+//! exit status (`idlewild::exit::Exit`), never by words in its output. Every skip goes through
+//! `idlewild_testkit::skip` (loud, recorded, and a failure under `IDLEWILD_REQUIRE_ALL=1`).
 
 #![allow(dead_code)]
 
@@ -20,6 +25,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+use idlewild::exit::Exit;
+use idlewild_testkit::{probe, require, skip};
 use image::RgbImage;
 use x11rb::connection::Connection;
 use x11rb::protocol::xproto::{
@@ -82,14 +89,6 @@ pub fn poll<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T>
     }
 }
 
-/// Where `name` is on `PATH`, if anywhere.
-fn on_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
-}
-
 /// A private X server for one test (Xvfb, or Xorg with the dummy driver for several
 /// monitors); terminated on drop.
 pub struct XServer {
@@ -105,16 +104,10 @@ pub struct XServer {
 
 impl XServer {
     /// Starts `Xvfb` with one `width`×`height`×24 screen on a display number the server picks
-    /// itself (`-displayfd`), and waits until it accepts connections. `None` (after a loud
-    /// message) when Xvfb is not installed.
+    /// itself (`-displayfd`), and waits until it accepts connections. `None` (skipped) when
+    /// Xvfb is not installed; a server that is installed but does not start fails the test.
     pub fn xvfb(width: u16, height: u16, log: &Path) -> Option<XServer> {
-        let Some(xvfb) = on_path("Xvfb") else {
-            eprintln!(
-                "\n!!!! SKIPPED: Xvfb is not installed (package xvfb; scripts/test.sh installs \
-                 it). The window shell was NOT tested. !!!!\n"
-            );
-            return None;
-        };
+        let xvfb = require(probe::xvfb())?;
         let mut cmd = Command::new(xvfb);
         cmd.args(["-screen", "0"])
             .arg(format!("{width}x{height}x24"))
@@ -124,33 +117,11 @@ impl XServer {
 
     /// Starts Xorg with the dummy video driver and sets up one RandR output per entry of
     /// `monitors` (sizes, side by side from the left, the first one primary): a real
-    /// multi-monitor X server, which Xvfb cannot be (it has one CRTC). `None` (after a loud
-    /// message) when Xorg, the dummy driver or `xrandr` is missing, or when Xorg may not run
-    /// here (it wants root or a console).
+    /// multi-monitor X server, which Xvfb cannot be (it has one CRTC). `None` (skipped) when
+    /// Xorg, the dummy driver or `xrandr` is missing (probed first), or when the installed Xorg
+    /// may not run here (it wants root or a console: that cannot be probed without running it).
     pub fn xorg_dummy(monitors: &[(u16, u16)], dir: &Path) -> Option<XServer> {
-        let skip = |why: &str| {
-            eprintln!(
-                "\n!!!! SKIPPED: {why} (packages xserver-xorg-core, xserver-xorg-video-dummy, \
-                 x11-xserver-utils; scripts/test.sh installs them). Multi-monitor was NOT \
-                 tested. !!!!\n"
-            );
-        };
-        let xorg = ["/usr/lib/xorg/Xorg", "/usr/libexec/Xorg"]
-            .iter()
-            .map(PathBuf::from)
-            .find(|p| p.is_file());
-        let Some(xorg) = xorg else {
-            skip("Xorg is not installed");
-            return None;
-        };
-        if !Path::new("/usr/lib/xorg/modules/drivers/dummy_drv.so").is_file() {
-            skip("the Xorg dummy driver is not installed");
-            return None;
-        }
-        let Some(xrandr) = on_path("xrandr") else {
-            skip("xrandr is not installed");
-            return None;
-        };
+        let probe::XorgDummy { xorg, xrandr } = require(probe::xorg_dummy())?;
         let width: u32 = monitors.iter().map(|m| u32::from(m.0)).sum();
         let height = monitors.iter().map(|m| m.1).max().unwrap_or(480);
         std::fs::create_dir_all(dir).expect("Xorg folder");
@@ -185,8 +156,9 @@ impl XServer {
         let server = match XServer::spawn(cmd, &dir.join("xorg.stderr")) {
             Ok(s) => s,
             Err(e) => {
-                skip(&format!(
-                    "Xorg with the dummy driver did not start here: {e}"
+                skip(format!(
+                    "Xorg with the dummy driver is installed but did not start here (it may \
+                     want root or a console): {e}"
                 ));
                 return None;
             }
@@ -651,20 +623,13 @@ impl Drop for Home {
 }
 
 /// Copies `names` (file names under `/usr/share/backgrounds/mate/nature`) into `dir`. False
-/// (after a loud message) when `mate-backgrounds` is not installed.
+/// (skipped) when `mate-backgrounds` is not installed.
 pub fn copy_photos(dir: &Path, names: &[&str]) -> bool {
-    const PHOTOS: &str = "/usr/share/backgrounds/mate/nature";
-    for name in names {
-        let from = Path::new(PHOTOS).join(name);
-        if !from.is_file() {
-            eprintln!(
-                "\n!!!! SKIPPED: {} is missing; install mate-backgrounds (scripts/test.sh does). \
-                 The window shell was NOT tested. !!!!\n",
-                from.display()
-            );
-            return false;
-        }
-        std::fs::copy(&from, dir.join(name)).expect("copy photo");
+    let Some(photos) = require(probe::photos(names)) else {
+        return false;
+    };
+    for (from, name) in photos.iter().zip(names) {
+        std::fs::copy(from, dir.join(name)).expect("copy photo");
     }
     true
 }
@@ -694,9 +659,11 @@ impl App {
         let child = Command::new(&home.exe)
             .args(args)
             .envs(home.env(Some(&x.display)))
-            // The developer's own sound server stays out of the tests unless a test names one.
+            // The developer's own sound server stays out of the tests unless a test names one;
+            // so does a forced renderer group (a test that wants one passes it in `extra`).
             .env_remove("WAYLAND_DISPLAY")
             .env_remove("PULSE_SERVER")
+            .env_remove("IDLEWILD_RENDERER")
             .envs(extra.iter().copied())
             .env("IDLEWILD_LOG", "info,idlewild=debug,idlewild_workers=debug")
             .stdin(Stdio::null())
@@ -742,13 +709,40 @@ impl App {
         }
     }
 
-    /// Polls `f` until it returns `Some`, for at most `timeout`. `None` (after a loud message)
-    /// when the run ended because this machine has no graphics adapter; any other early exit,
-    /// and the timeout, fail the test with the run's output.
+    /// Polls `f` until it returns `Some`, for at most `timeout`. `None` (skipped) when the run
+    /// ended with an environmental exit status ([`Exit::is_environmental`]: no display, or no
+    /// graphics device, not even the CPU compositor, can draw here); any other exit, and the
+    /// timeout, fail the test with the run's output. For the first wait of a test, before
+    /// anything was drawn.
     pub fn wait_for<T>(
         &mut self,
         timeout: Duration,
         what: &str,
+        f: impl FnMut() -> Option<T>,
+    ) -> Option<T> {
+        self.wait(timeout, what, true, f)
+    }
+
+    /// Polls `f` until it returns `Some`, for at most `timeout`; any exit (environmental or
+    /// not) and the timeout fail the test. For waits after the run has drawn, and for tests
+    /// whose subject is drawing where nothing else can (fallback group C).
+    pub fn wait_until<T>(
+        &mut self,
+        timeout: Duration,
+        what: &str,
+        f: impl FnMut() -> Option<T>,
+    ) -> T {
+        match self.wait(timeout, what, false, f) {
+            Some(v) => v,
+            None => unreachable!("a strict wait panics instead of skipping"),
+        }
+    }
+
+    fn wait<T>(
+        &mut self,
+        timeout: Duration,
+        what: &str,
+        may_skip: bool,
         mut f: impl FnMut() -> Option<T>,
     ) -> Option<T> {
         let end = Instant::now() + timeout;
@@ -757,21 +751,18 @@ impl App {
                 return Some(v);
             }
             if let Some(status) = self.exited() {
-                let output = self.output();
-                // No adapter, or (no Vulkan driver and no EGL at all) no backend that can
-                // even make a surface: this machine cannot draw, which is not the shell's fault.
-                let cannot_draw = output.contains("adapter")
-                    || output.contains("create surface for any enabled backend");
-                if !status.success() && cannot_draw {
-                    eprintln!(
-                        "\n!!!! SKIPPED: no graphics adapter can draw here (install \
-                         mesa-vulkan-drivers for lavapipe). The window shell was NOT tested. \
-                         Output:\n{output}\n!!!!\n"
-                    );
+                let exit = status.code().and_then(Exit::from_code);
+                if may_skip && exit.is_some_and(Exit::is_environmental) {
+                    let output = self.output();
+                    let last = output.lines().last().unwrap_or("");
+                    skip(format!(
+                        "idlewild exited with {status} ({exit:?}) before {what}: this machine \
+                         cannot draw here. Its last line: {last}"
+                    ));
                     return None;
                 }
                 // The output follows (the guard prints it).
-                panic!("idlewild exited ({status}) before {what}");
+                panic!("idlewild exited ({status}, {exit:?}) before {what}");
             }
             if Instant::now() >= end {
                 panic!("no {what} within {timeout:?}");

@@ -26,6 +26,8 @@ pub const STILL: [(&str, &str); 3] = [
     ("display.interval_s", "3600"),
 ];
 
+const FIRST_PHOTO: &str = "a window titled \"Idlewild\" showing a photo";
+
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 /// One test's world: its lock, X server, private home and photo folder.
@@ -43,13 +45,42 @@ pub struct World {
 }
 
 impl World {
-    /// `None` (after a loud message) when Xvfb or the photos are missing.
+    /// A world on an Xvfb whose runs draw on the GPU (lavapipe). `None` (skipped) when Xvfb,
+    /// lavapipe or the photos are missing.
     pub fn new(screen: (u16, u16)) -> Option<World> {
         World::with_server(|home| XServer::xvfb(screen.0, screen.1, &home.path("xvfb.log")))
     }
 
-    /// A world on the X server `start` makes (`None`: skipped, it said why).
+    /// A world on an Xvfb for runs that must draw without any graphics device (fallback group
+    /// C): lavapipe is not needed. `None` (skipped) when Xvfb or the photos are missing.
+    pub fn without_gpu(screen: (u16, u16)) -> Option<World> {
+        World::build(|home| XServer::xvfb(screen.0, screen.1, &home.path("xvfb.log")))
+    }
+
+    /// A world on the X server `start` makes, for runs that draw on the GPU (`None`: skipped,
+    /// it said why). Lavapipe is probed first: without it a run would quietly fall back to the
+    /// CPU compositor and the test would not test what it says.
     pub fn with_server(start: impl FnOnce(&Home) -> Option<XServer>) -> Option<World> {
+        idlewild_testkit::require(idlewild_testkit::probe::lavapipe())?;
+        World::build(start)
+    }
+
+    /// `noise.wav` in the home: ten seconds of white noise at half scale (mono, 48 kHz), for
+    /// `--audio-file`; the fft worker loops it, so every bar keeps moving.
+    pub fn noise_wav(&self) -> PathBuf {
+        let path = self.home.path("noise.wav");
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let samples = (0..48_000 * 10).map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+        });
+        idlewild_fft::wav::write_mono16(&path, 48_000, samples).expect("wav written");
+        path
+    }
+
+    fn build(start: impl FnOnce(&Home) -> Option<XServer>) -> Option<World> {
         let lock = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         let started = Instant::now();
         let home = Home::new();
@@ -102,16 +133,21 @@ impl World {
     }
 
     /// Waits until the top-level window titled "Idlewild" is mapped and shows one of the
-    /// photos; `None` when this machine cannot draw (skipped).
+    /// photos; `None` when the run exited because this machine cannot draw (skipped).
     pub fn first_photo(&self, app: &mut App, refs: &References) -> Option<(u32, usize)> {
-        app.wait_for(
-            STARTUP,
-            "a window titled \"Idlewild\" showing a photo",
-            || {
-                let win = self.x.find_window("Idlewild")?;
-                Some((win, self.showing(refs, win)?))
-            },
-        )
+        app.wait_for(STARTUP, FIRST_PHOTO, || self.photo_window(refs))
+    }
+
+    /// [`World::first_photo`] for a run whose subject is drawing where nothing else can: any
+    /// exit fails the test, an environmental one included.
+    pub fn first_photo_or_fail(&self, app: &mut App, refs: &References) -> (u32, usize) {
+        app.wait_until(STARTUP, FIRST_PHOTO, || self.photo_window(refs))
+    }
+
+    /// The "Idlewild" window and the photo it shows, if it shows one.
+    fn photo_window(&self, refs: &References) -> Option<(u32, usize)> {
+        let win = self.x.find_window("Idlewild")?;
+        Some((win, self.showing(refs, win)?))
     }
 
     /// Waits until `window` shows a photo other than `from`, failing with the last distances.

@@ -243,31 +243,13 @@ fn loopback_capture_follows_the_default_sink_and_survives_the_server() {
     // 2. A private daemon with a null sink playing a 1 kHz sine.
     let dir = std::env::temp_dir().join(format!("idlewild-capture-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let missing: Vec<&str> = ["sox", "paplay"]
-        .into_iter()
-        .filter(|tool| {
-            let probe = Command::new(tool)
-                .arg("--version")
-                .stdout(Stdio::null())
-                .status();
-            !probe.is_ok_and(|s| s.success())
-        })
-        .collect();
-    let started = if missing.is_empty() {
-        Daemon::start(&dir)
-    } else {
-        Err(format!(
-            "{missing:?} not installed (apt-get install sox pulseaudio-utils)"
-        ))
-    };
-    let daemon = match started {
-        Ok(daemon) => daemon,
-        Err(why) => {
-            eprintln!("\n!!!!!!!!\n!! SKIPPED: no PulseAudio daemon for the capture test:");
-            eprintln!("!! {why}\n!!!!!!!!\n");
-            return;
-        }
-    };
+    // The daemon, its clients and sox are probed up front: missing is a skip (a failure under
+    // IDLEWILD_REQUIRE_ALL=1); installed but not starting is a failure.
+    if idlewild_testkit::require(idlewild_testkit::probe::pulseaudio()).is_none() {
+        return;
+    }
+    let daemon = Daemon::start(&dir)
+        .unwrap_or_else(|why| panic!("PulseAudio is installed but did not start: {why}"));
     set_server(&daemon.server());
     let mut player = daemon.play_sine("vsink", 1000, 48_000, 8);
     std::thread::sleep(Duration::from_millis(200));

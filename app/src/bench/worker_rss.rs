@@ -9,7 +9,7 @@ use idlewild_protocol::WorkerKind;
 use idlewild_protocol::message::image::{
     DisplaySpec, ImageConfig, ImageLimits, ImageResponse, ScaleOptions, SourceConfig,
 };
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// A field of `/proc/<pid>/status` in bytes: `VmHWM` (peak resident set), `RssAnon` (private
@@ -23,6 +23,22 @@ fn proc_status(pid: u32, field: &str) -> Option<u64> {
 
 fn peak_rss(pid: u32) -> Option<u64> {
     proc_status(pid, "VmHWM:")
+}
+
+/// Fills `dir` with `files` symlinks named `00000.jpg`, … cycling through `all`. Each target is
+/// made absolute first: a relative target is resolved against the link's own folder, so a
+/// `--source` relative to the working directory would give links that point nowhere (the
+/// worker then showed 0 frames).
+fn link_folder(dir: &Path, all: &[PathBuf], files: u32) -> anyhow::Result<()> {
+    if all.is_empty() {
+        bail!("no photos to link to");
+    }
+    for i in 0..files as usize {
+        let target = std::path::absolute(&all[i % all.len()])?;
+        let ext = target.extension().and_then(|e| e.to_str()).unwrap_or("jpg");
+        std::os::unix::fs::symlink(&target, dir.join(format!("{i:05}.{ext}")))?;
+    }
+    Ok(())
 }
 
 /// Runs the worker over `files` symlinks to `all` for `seconds` per budget and prints its memory.
@@ -48,11 +64,7 @@ fn run_one(
 ) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let state = tempfile::tempdir()?;
-    for i in 0..files {
-        let target = &all[i as usize % all.len()];
-        let ext = target.extension().and_then(|e| e.to_str()).unwrap_or("jpg");
-        std::os::unix::fs::symlink(target, dir.path().join(format!("{i:05}.{ext}")))?;
-    }
+    link_folder(dir.path(), all, files)?;
     let cfg = ImageConfig {
         sources: SourceConfig {
             folders: vec![dir.path().to_path_buf()],
@@ -152,4 +164,40 @@ fn run_one(
         mib(shm_peak)
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_to_photos_named_relative_to_the_working_directory_resolve() {
+        // A folder in the working directory, named by its relative path: resolved against the
+        // links' own (temporary) folder instead, that name points nowhere.
+        let cwd = std::env::current_dir().unwrap();
+        let photos = tempfile::tempdir_in(&cwd).unwrap();
+        std::fs::write(photos.path().join("a.png"), b"not really a png").unwrap();
+        let relative = Path::new(photos.path().file_name().unwrap()).join("a.png");
+        assert!(relative.is_relative() && relative.exists(), "{relative:?}");
+
+        let links = tempfile::tempdir().unwrap();
+        assert!(
+            !links.path().join(&relative).exists(),
+            "the test would prove nothing"
+        );
+        link_folder(links.path(), &[relative], 3).unwrap();
+        for i in 0..3 {
+            // Reading through the link proves it points at the photo.
+            let link = links.path().join(format!("{i:05}.png"));
+            assert_eq!(
+                std::fs::read(&link).unwrap(),
+                b"not really a png",
+                "{link:?}"
+            );
+        }
+        assert!(
+            link_folder(links.path(), &[], 1).is_err(),
+            "nothing to link to"
+        );
+    }
 }

@@ -1,9 +1,13 @@
-//! Table tests of the command-line parser.
+//! Table tests of the command line: every command and option as typed, every kind of mistake,
+//! relative paths made absolute, and the help generated for every command.
 use super::*;
 use crate::mode::{Launch, Mode};
-use Command::{Help, Version};
-use Scope::{Bench, Settings, Snapshot, Supervise, Top, Worker};
+use ErrorKind::{
+    ArgumentConflict, DisplayHelpOnMissingArgumentOrSubcommand, InvalidSubcommand, InvalidValue,
+    MissingRequiredArgument, UnknownArgument, ValueValidation,
+};
 use WorkerKind::{Fft, Image, Prep, Rss, Sim};
+use std::path::Path;
 
 /// Splits a test's command line on single spaces (no case needs a space inside a word).
 fn words(line: &str) -> Vec<String> {
@@ -13,20 +17,42 @@ fn words(line: &str) -> Vec<String> {
         .collect()
 }
 
-type Outcome = Result<Cli, CliError>;
+/// `path` against the current directory, as the parser makes it.
+fn abs(path: &str) -> PathBuf {
+    std::path::absolute(path).expect("the test's current directory exists")
+}
 
-fn ok(command: Command) -> Outcome {
-    Ok(Cli {
+/// What a line should give.
+#[derive(Debug)]
+enum Want {
+    /// This command line.
+    Ok(Cli),
+    /// Help whose text contains this.
+    Help(&'static str),
+    /// The version.
+    Version,
+    /// A grammar error of this kind whose one-line message contains this.
+    Err(ErrorKind, &'static str),
+    /// A launch the mode parser refuses.
+    Launch(ModeError),
+}
+
+fn ok(command: Command) -> Want {
+    Want::Ok(Cli {
         settings: None,
         command,
     })
 }
 
-fn with(settings: &str, command: Command) -> Outcome {
-    Ok(Cli {
-        settings: Some(PathBuf::from(settings)),
+fn with(settings: &str, command: Command) -> Want {
+    Want::Ok(Cli {
+        settings: Some(abs(settings)),
         command,
     })
+}
+
+fn err(kind: ErrorKind, message: &'static str) -> Want {
+    Want::Err(kind, message)
 }
 
 fn worker(kind: WorkerKind, epoch: u64, parent_pid: Option<u32>) -> Command {
@@ -51,9 +77,8 @@ fn set(key: &str, value: &str) -> Command {
 }
 
 fn sup(run_for: Option<f64>, status_every: f64) -> Command {
-    let run_for = run_for.map(Duration::from_secs_f64);
     Command::Supervise {
-        run_for,
+        run_for: run_for.map(Duration::from_secs_f64),
         status_every: Duration::from_secs_f64(status_every),
     }
 }
@@ -70,11 +95,11 @@ fn run(mode: Mode) -> Command {
 fn snap(transition: &str, progress: f32, size: (u32, u32)) -> Command {
     Command::Snapshot(SnapshotCommand {
         transition: transition.to_owned(),
-        progress: snapshot::Progress::new(progress).expect("in range"),
-        from: PathBuf::from("a"),
-        to: PathBuf::from("b"),
+        progress: Progress::new(progress).expect("in range"),
+        from: abs("a"),
+        to: abs("b"),
         size,
-        out: PathBuf::from("f.png"),
+        out: abs("f.png"),
         params: Vec::new(),
         seed: 0,
     })
@@ -100,7 +125,7 @@ fn shm(frames: u32, items: u32) -> Command {
 
 fn images(source: &str, rounds: u32, files: u32, seconds: u32) -> Command {
     Command::Bench(BenchCommand::Images(crate::bench::images::Options {
-        source: PathBuf::from(source),
+        source: abs(source),
         rounds,
         files,
         seconds,
@@ -109,7 +134,7 @@ fn images(source: &str, rounds: u32, files: u32, seconds: u32) -> Command {
 
 fn frames(source: &str, seconds: u32, size: (u32, u32)) -> Command {
     Command::Bench(BenchCommand::Frames(crate::bench::frames::Options {
-        source: PathBuf::from(source),
+        source: abs(source),
         seconds,
         size,
     }))
@@ -121,94 +146,80 @@ fn visualizer(seconds: u32) -> Command {
     ))
 }
 
-fn unknown_cmd(scope: Scope, name: &str) -> Outcome {
-    Err(CliError::UnknownCommand {
-        scope,
-        name: name.to_owned(),
-    })
+fn chaos(seconds: f64, seed: u64) -> Command {
+    Command::Bench(BenchCommand::Chaos(crate::bench::chaos::Options {
+        seconds,
+        seed,
+    }))
 }
 
-fn unknown_opt(scope: Scope, option: &str) -> Outcome {
-    Err(CliError::UnknownOption {
-        scope,
-        option: option.to_owned(),
-    })
-}
+const BG: &str = "/usr/share/backgrounds";
+const SECONDS: &str = "expected a number of seconds above 0, such as 5 or 0.5";
 
-fn no_value(scope: Scope, option: &'static str) -> Outcome {
-    Err(CliError::MissingValue { scope, option })
-}
-
-fn twice(scope: Scope, option: &'static str) -> Outcome {
-    Err(CliError::RepeatedOption { scope, option })
-}
-
-fn missing(scope: Scope, what: &'static str) -> Outcome {
-    Err(CliError::Missing { scope, what })
-}
-
-fn bad(scope: Scope, option: &'static str, value: &str) -> Outcome {
-    let expected = match option {
-        EPOCH => "a whole number",
-        PARENT_PID => "a process id above 0",
-        FOR | STATUS_EVERY => "a number of seconds above 0, such as 5 or 0.5",
-        snapshot::PROGRESS => "a number from 0 to 1, such as 0.5",
-        snapshot::SIZE => "WxH, such as 1280x720",
-        snapshot::PARAM => "KEY=VALUE, such as direction=left",
-        snapshot::SEED => "a whole number from 0 to 4294967295",
-        _ => "a whole number above 0",
+/// Checks `got` against `want`; `None` when they agree, else what differs.
+fn check(line: &str, got: Result<Cli, CliError>, want: &Want) -> Option<String> {
+    let agrees = match (&got, want) {
+        (Ok(cli), Want::Ok(expected)) => cli == expected,
+        (Ok(cli), Want::Help(text)) => {
+            matches!(&cli.command, Command::Help(help) if help.contains(text))
+        }
+        (Ok(cli), Want::Version) => cli.command == Command::Version,
+        (Err(CliError::Args(e)), Want::Err(kind, text)) => {
+            e.kind() == *kind && one_line(e).contains(text)
+        }
+        (Err(CliError::Launch(e)), Want::Launch(expected)) => e == expected,
+        _ => false,
     };
-    Err(CliError::BadNumber {
-        scope,
-        option,
-        value: value.to_owned(),
-        expected,
-    })
+    let got = match got {
+        Ok(cli) => format!("{cli:?}"),
+        Err(e) => format!("{:?}: {e}", e.kind()),
+    };
+    (!agrees).then(|| format!("{line:?}\n   got {got}\n  want {want:?}"))
 }
 
-fn extra(scope: Scope, arg: &str) -> Outcome {
-    Err(CliError::UnexpectedArgument {
-        scope,
-        arg: arg.to_owned(),
-    })
-}
-
-/// Every command, every error, option orders and both `--settings` forms.
+/// Every command, every kind of mistake, option orders and both `--settings` forms.
 #[test]
 fn every_command_and_error() {
     let path = Command::Settings(SettingsCommand::Path);
     let list = Command::Settings(SettingsCommand::List);
+    let window = || run(Mode::Window { size: None });
     // One case a line reads as a table; rustfmt would fold the long ones over four.
     #[rustfmt::skip]
-    let cases: Vec<(&str, Outcome)> = vec![
+    let cases: Vec<(&str, Want)> = vec![
         // No command: the screensaver, with or without a settings file.
-        ("", ok(run(Mode::Window { size: None }))),
-        ("--settings a.toml", with("a.toml", run(Mode::Window { size: None }))),
-        ("--settings=a.toml", with("a.toml", run(Mode::Window { size: None }))),
-        ("--settings=odd=name.toml", with("odd=name.toml", run(Mode::Window { size: None }))),
-        ("--settings -dash.toml", with("-dash.toml", run(Mode::Window { size: None }))),
+        ("", ok(window())),
+        ("--settings a.toml", with("a.toml", window())),
+        ("--settings=a.toml", with("a.toml", window())),
+        ("--settings=odd=name.toml", with("odd=name.toml", window())),
+        ("--settings /abs/a.toml", with("/abs/a.toml", window())),
         // Launch arguments (every form is in mode/tests.rs); --settings may come anywhere.
         ("/s", ok(run(Mode::Fullscreen))),
         ("--settings a.toml /p 42", with("a.toml", run(Mode::WindowsPreview { parent: 42 }))),
+        ("--settings a.toml /P:42", with("a.toml", run(Mode::WindowsPreview { parent: 42 }))),
+        ("-c:7", ok(run(Mode::Config { parent: Some(7) }))),
         ("--window --settings a.toml --size 800x600", with("a.toml", run(Mode::Window { size: Some((800, 600)) }))),
-        ("--window-id 0x10 --settings", no_value(Top, SETTINGS)),
-        ("--fullscreen --window", Err(CliError::Launch(crate::mode::ModeError::Conflict("--fullscreen", "--window")))),
-        // Help wherever it is asked for; version before the command.
-        ("--help", ok(Help)),
-        ("-h", ok(Help)),
-        ("help", ok(Help)),
-        ("help --help", ok(Help)),
-        ("--settings s --help", with("s", Help)),
-        ("--help frobnicate", ok(Help)),
-        ("worker --help", ok(Help)),
-        ("worker gpu -h", ok(Help)),
-        ("settings get --help", ok(Help)),
-        ("supervise --for 3 -h", ok(Help)),
-        ("bench --help", ok(Help)),
-        ("--version", ok(Version)),
-        ("-V", ok(Version)),
-        ("--version junk", ok(Version)),
-        // Worker: the kind anywhere among its options, options in any order.
+        ("--window-id 0x10 --settings", err(InvalidValue, "a value is required for '--settings <FILE>'")),
+        ("--window --settings a --settings=b", err(ArgumentConflict, "'--settings <FILE>' cannot be used multiple times")),
+        ("--fullscreen --window", Want::Launch(ModeError::Conflict("--fullscreen", "--window"))),
+        ("--window frob", Want::Launch(ModeError::Unknown("frob".into()))),
+        // Help wherever it is asked for, for the command it is asked in; version at the top.
+        ("--help", Want::Help("Usage: idlewild [--settings FILE] [LAUNCH]...")),
+        ("-h", Want::Help("Usage: idlewild [--settings FILE] [LAUNCH]...")),
+        ("help", Want::Help("Usage: idlewild [--settings FILE] [LAUNCH]...")),
+        ("--settings s --help", Want::Help("Commands:")),
+        ("--help frobnicate", Want::Help("Commands:")),
+        ("--window --help", Want::Help("--fullscreen")),
+        ("help bench", Want::Help("Usage: idlewild bench")),
+        ("worker --help", Want::Help("Usage: idlewild worker")),
+        ("settings get --help", Want::Help("Usage: idlewild settings get")),
+        ("supervise --for 3 -h", Want::Help("--status-every <SECONDS>")),
+        ("bench --help", Want::Help("chaos")),
+        ("bench frames -h", Want::Help("--size <WxH>")),
+        ("snapshot --help", Want::Help("--param <KEY=VALUE>")),
+        ("--version", Want::Version),
+        ("-V", Want::Version),
+        ("--version junk", Want::Version),
+        // Worker: options in any order, the kind in any case.
         ("worker image --epoch 3", ok(worker(Image, 3, None))),
         ("worker sim --epoch 7 --parent-pid 1234", ok(worker(Sim, 7, Some(1234)))),
         ("worker rss --parent-pid 1 --epoch 0", ok(worker(Rss, 0, Some(1)))),
@@ -221,15 +232,15 @@ fn every_command_and_error() {
         ("settings get display.mode", ok(get("display.mode"))),
         ("settings set display.mode fit", ok(set("display.mode", "fit"))),
         ("settings set transitions.duration_ms 800", ok(set("transitions.duration_ms", "800"))),
-        ("settings set workers.fft.enabled false", ok(set("workers.fft.enabled", "false"))),
         ("settings set display.interval_s -1", ok(set("display.interval_s", "-1"))),
+        ("settings set display.interval_s -0.5", ok(set("display.interval_s", "-0.5"))),
         ("settings set k -- --odd", ok(set("k", "--odd"))),
         ("settings set -- k -x", ok(set("k", "-x"))),
         ("settings path", ok(path.clone())),
         ("settings list", ok(list.clone())),
         ("--settings=f.toml settings list", with("f.toml", list)),
-        ("settings --settings f.toml path", with("f.toml", path)),
-        // Supervise.
+        ("settings --settings f.toml path", with("f.toml", path.clone())),
+        // Supervise: fractional seconds.
         ("supervise", ok(sup(None, 5.0))),
         ("supervise --for 10", ok(sup(Some(10.0), 5.0))),
         ("supervise --for 0.5 --status-every 2", ok(sup(Some(0.5), 2.0))),
@@ -238,127 +249,127 @@ fn every_command_and_error() {
         // Bench.
         ("bench shm", ok(shm(60, 20_000))),
         ("bench shm --frames 10", ok(shm(10, 20_000))),
-        ("bench --items=5 shm --frames=2", ok(shm(2, 5))),
+        ("bench shm --items=5 --frames=2", ok(shm(2, 5))),
         ("--settings x bench shm --items 4294967295", with("x", shm(60, u32::MAX))),
-        // Unknown commands.
-        ("frobnicate", unknown_cmd(Top, "frobnicate")),
-        ("run", unknown_cmd(Top, "run")),
-        ("-", unknown_cmd(Top, "-")),
-        ("settings frob", unknown_cmd(Settings, "frob")),
-        ("bench gpu", unknown_cmd(Bench, "gpu")),
-        // Unknown options.
-        ("--frobnicate", unknown_opt(Top, "--frobnicate")),
-        ("--verbose=3", unknown_opt(Top, "--verbose")),
-        ("-x", unknown_opt(Top, "-x")),
-        ("--", unknown_opt(Top, "--")),
-        ("worker image --epoch 1 --bogus", unknown_opt(Worker, "--bogus")),
-        ("supervise --frames 3", unknown_opt(Supervise, "--frames")),
-        ("bench shm -f 3", unknown_opt(Bench, "-f")),
-        ("settings list --all", unknown_opt(Settings, "--all")),
-        ("settings get -V", unknown_opt(Settings, "-V")),
-        // Options without values.
-        ("--settings", no_value(Top, SETTINGS)),
-        ("--settings=", no_value(Top, SETTINGS)),
-        ("--settings --help", no_value(Top, SETTINGS)),
-        ("worker image --epoch", no_value(Worker, EPOCH)),
-        ("worker image --epoch --parent-pid 3", no_value(Worker, EPOCH)),
-        ("supervise --for", no_value(Supervise, FOR)),
-        ("supervise --status-every=", no_value(Supervise, STATUS_EVERY)),
-        ("bench shm --frames=", no_value(Bench, FRAMES)),
-        ("settings path --settings", no_value(Settings, SETTINGS)),
-        // Options given twice.
-        ("worker image --epoch 1 --epoch 2", twice(Worker, EPOCH)),
-        ("--settings a --settings=b", twice(Top, SETTINGS)),
-        ("--settings a settings --settings b path", twice(Settings, SETTINGS)),
-        ("bench shm --items 1 --items=2", twice(Bench, ITEMS)),
-        // Missing arguments and required options.
-        ("worker", missing(Worker, "the worker kind")),
-        ("worker --epoch 1", missing(Worker, "the worker kind")),
-        ("worker image", missing(Worker, "--epoch N")),
-        ("worker image --parent-pid 5", missing(Worker, "--epoch N")),
-        ("settings", missing(Settings, "a settings command (get, set, path or list)")),
-        ("settings get", missing(Settings, "the setting's KEY")),
-        ("settings set", missing(Settings, "the setting's KEY")),
-        ("settings set display.mode", missing(Settings, "the new VALUE")),
-        ("bench", missing(Bench, "a benchmark (shm, images, frames or visualizer)")),
-        ("snapshot --from a --to b --out f.png", ok(snap("crossfade", 0.5, (1920, 1080)))),
-        ("snapshot --from=a --to b --out f.png --transition x --progress 1 --size 64x48", ok(snap("x", 1.0, (64, 48)))),
-        ("snapshot --to b --out f.png", missing(Snapshot, "the --from photo")),
-        ("snapshot --from a --to b", missing(Snapshot, "the --out file")),
-        ("snapshot --from a --to b --out f --progress 2", bad(Snapshot, snapshot::PROGRESS, "2")),
-        ("snapshot --from a --to b --out f --progress NaN", bad(Snapshot, snapshot::PROGRESS, "NaN")),
-        ("snapshot --from a --to b --out f --size 0x4", bad(Snapshot, snapshot::SIZE, "0x4")),
-        ("snapshot --from a --to b --out f extra", extra(Snapshot, "extra")),
-        ("snapshot --transition wipe --from a --to b --out f.png --param direction=up --param softness=0 --seed 9", ok(snap_with(&[("direction", "up"), ("softness", "0")], 9))),
-        ("snapshot --transition wipe --from a --to b --out f.png --param=direction=left", ok(snap_with(&[("direction", "left")], 0))),
-        ("snapshot --from a --to b --out f --param direction = right", extra(Snapshot, "=")),
-        ("snapshot --from a --to b --out f --param direction", bad(Snapshot, snapshot::PARAM, "direction")),
-        ("snapshot --from a --to b --out f --param =3", bad(Snapshot, snapshot::PARAM, "=3")),
-        ("snapshot --from a --to b --out f --seed -1", bad(Snapshot, snapshot::SEED, "-1")),
-        ("snapshot --from a --to b --out f --seed 1 --seed 2", twice(Snapshot, snapshot::SEED)),
-        ("bench images", ok(images("/usr/share/backgrounds", 3, 10_000, 20))),
+        ("bench images", ok(images(BG, 3, 10_000, 20))),
         ("bench images --source /p --rounds 1 --files 50 --seconds 2", ok(images("/p", 1, 50, 2))),
-        ("bench images --frames 3", unknown_opt(Bench, "--frames")),
-        ("bench shm --rounds 3", unknown_opt(Bench, "--rounds")),
-        ("bench images --rounds 0", bad(Bench, ROUNDS, "0")),
-        ("bench frames", ok(frames("/usr/share/backgrounds", 60, (1920, 1080)))),
-        ("bench frames --seconds 20", ok(frames("/usr/share/backgrounds", 20, (1920, 1080)))),
-        ("bench frames --source=/p --size 1280x720 --seconds=5", ok(frames("/p", 5, (1280, 720)))),
-        ("bench --size 3840X2160 frames", ok(frames("/usr/share/backgrounds", 60, (3840, 2160)))),
-        ("bench frames --seconds 0", bad(Bench, SECONDS, "0")),
-        ("bench frames --seconds 1.5", bad(Bench, SECONDS, "1.5")),
-        ("bench frames --size 1920", bad(Bench, SIZE, "1920")),
-        ("bench frames --size 0x1080", bad(Bench, SIZE, "0x1080")),
-        ("bench frames --size 1920x16385", bad(Bench, SIZE, "1920x16385")),
-        ("bench frames --size", no_value(Bench, SIZE)),
-        ("bench frames --rounds 3", unknown_opt(Bench, "--rounds")),
-        ("bench frames --frames 3", unknown_opt(Bench, "--frames")),
-        ("bench images --size 64x64", unknown_opt(Bench, "--size")),
-        ("bench shm --size 64x64", unknown_opt(Bench, "--size")),
-        ("bench frames --seconds 5 --seconds 6", twice(Bench, SECONDS)),
-        ("bench frames now", extra(Bench, "now")),
+        ("bench images --source photos", ok(images("photos", 3, 10_000, 20))),
+        ("bench frames", ok(frames(BG, 60, (1920, 1080)))),
+        ("bench frames --seconds 20", ok(frames(BG, 20, (1920, 1080)))),
+        ("bench frames --source=p --size 1280x720 --seconds=5", ok(frames("p", 5, (1280, 720)))),
+        ("bench frames --size 3840X2160", ok(frames(BG, 60, (3840, 2160)))),
         ("bench visualizer", ok(visualizer(10))),
         ("bench visualizer --seconds 3", ok(visualizer(3))),
-        ("bench visualizer --size 64x64", unknown_opt(Bench, "--size")),
-        ("bench visualizer --source /p", unknown_opt(Bench, "--source")),
-        // Bad numbers.
-        ("worker image --epoch x", bad(Worker, EPOCH, "x")),
-        ("worker image --epoch -1", bad(Worker, EPOCH, "-1")),
-        ("worker image --epoch 1.5", bad(Worker, EPOCH, "1.5")),
-        ("worker sim --epoch=18446744073709551616", bad(Worker, EPOCH, "18446744073709551616")),
-        ("worker image --epoch 1 --parent-pid 0", bad(Worker, PARENT_PID, "0")),
-        ("worker sim --epoch 1 --parent-pid=4294967296", bad(Worker, PARENT_PID, "4294967296")),
-        ("supervise --for 0", bad(Supervise, FOR, "0")),
-        ("supervise --for -1", bad(Supervise, FOR, "-1")),
-        ("supervise --for abc", bad(Supervise, FOR, "abc")),
-        ("supervise --for inf", bad(Supervise, FOR, "inf")),
-        ("supervise --for NaN", bad(Supervise, FOR, "NaN")),
-        ("supervise --for 1e300", bad(Supervise, FOR, "1e300")),
-        ("supervise --for 1e-12", bad(Supervise, FOR, "1e-12")),
-        ("supervise --status-every 0.0", bad(Supervise, STATUS_EVERY, "0.0")),
-        ("supervise --status-every 5s", bad(Supervise, STATUS_EVERY, "5s")),
-        ("bench shm --frames 0", bad(Bench, FRAMES, "0")),
-        ("bench shm --frames many", bad(Bench, FRAMES, "many")),
-        ("bench shm --items -5", bad(Bench, ITEMS, "-5")),
+        ("bench chaos", ok(chaos(30.0, 1))),
+        ("bench chaos --seconds 2.5 --seed 42", ok(chaos(2.5, 42))),
+        ("bench chaos --seed=18446744073709551615 --seconds=60", ok(chaos(60.0, u64::MAX))),
+        // Snapshot.
+        ("snapshot --from a --to b --out f.png", ok(snap("crossfade", 0.5, (1920, 1080)))),
+        ("snapshot --from=a --to b --out f.png --transition x --progress 1 --size 64x48", ok(snap("x", 1.0, (64, 48)))),
+        ("snapshot --transition wipe --from a --to b --out f.png --param direction=up --param softness=0 --seed 9", ok(snap_with(&[("direction", "up"), ("softness", "0")], 9))),
+        ("snapshot --transition wipe --from a --to b --out f.png --param=direction=left", ok(snap_with(&[("direction", "left")], 0))),
+        // Unknown commands, with suggestions where one is close.
+        ("frobnicate", err(InvalidSubcommand, "unrecognized subcommand 'frobnicate'")),
+        ("run", err(InvalidSubcommand, "'run'")),
+        ("-", err(InvalidSubcommand, "'-'")),
+        ("settings frob", err(InvalidSubcommand, "'frob'")),
+        ("bench gpu", err(InvalidSubcommand, "'gpu'")),
+        ("help me", err(InvalidSubcommand, "'me'")),
+        // Unknown options.
+        ("--frobnicate", err(UnknownArgument, "unexpected argument '--frobnicate'")),
+        ("--verbose=3", err(UnknownArgument, "'--verbose'")),
+        ("-x", err(UnknownArgument, "'-x'")),
+        ("worker image --epoch 1 --bogus", err(UnknownArgument, "'--bogus'")),
+        ("supervise --frames 3", err(UnknownArgument, "'--frames'")),
+        ("bench shm -f 3", err(UnknownArgument, "'-f'")),
+        ("settings list --all", err(UnknownArgument, "'--all'")),
+        ("settings get -V", err(UnknownArgument, "'-V'")),
+        ("bench images --frames 3", err(UnknownArgument, "'--frames'")),
+        ("bench shm --rounds 3", err(UnknownArgument, "'--rounds'")),
+        ("bench frames --rounds 3", err(UnknownArgument, "'--rounds'")),
+        ("bench images --size 64x64", err(UnknownArgument, "'--size'")),
+        ("bench visualizer --source /p", err(UnknownArgument, "'--source'")),
+        ("bench chaos --size 64x64", err(UnknownArgument, "'--size'")),
+        // A bench's options belong after its name.
+        ("bench --items=5 shm", err(UnknownArgument, "'--items'")),
+        // Options without values.
+        ("--settings", err(InvalidValue, "a value is required for '--settings <FILE>'")),
+        ("--settings=", err(InvalidValue, "a value is required for '--settings <FILE>'")),
+        ("worker image --epoch", err(InvalidValue, "a value is required for '--epoch <N>'")),
+        ("worker image --epoch --parent-pid 3", err(InvalidValue, "'--epoch <N>'")),
+        ("supervise --for", err(InvalidValue, "'--for <SECONDS>'")),
+        ("bench frames --size", err(InvalidValue, "'--size <WxH>'")),
+        ("settings path --settings", err(InvalidValue, "'--settings <FILE>'")),
+        ("snapshot --from a --to b --out", err(InvalidValue, "'--out <F.png>'")),
+        // Options given twice.
+        ("worker image --epoch 1 --epoch 2", err(ArgumentConflict, "'--epoch <N>' cannot be used multiple times")),
+        ("--settings a --settings=b", err(ArgumentConflict, "'--settings <FILE>'")),
+        // `--settings` is global: given before and after the command, the later one wins.
+        ("--settings a settings --settings b path", with("b", path)),
+        ("bench shm --items 1 --items=2", err(ArgumentConflict, "'--items <N>'")),
+        ("bench frames --seconds 5 --seconds 6", err(ArgumentConflict, "'--seconds <N>'")),
+        ("snapshot --from a --to b --out f --seed 1 --seed 2", err(ArgumentConflict, "'--seed <N>'")),
+        // Missing arguments, required options and subcommands.
+        ("worker", err(MissingRequiredArgument, "<KIND>")),
+        ("worker --epoch 1", err(MissingRequiredArgument, "<KIND>")),
+        ("worker image", err(MissingRequiredArgument, "--epoch <N>")),
+        ("worker image --parent-pid 5", err(MissingRequiredArgument, "--epoch <N>")),
+        ("settings", err(DisplayHelpOnMissingArgumentOrSubcommand, "needs a subcommand")),
+        ("settings get", err(MissingRequiredArgument, "<KEY>")),
+        ("settings set", err(MissingRequiredArgument, "<KEY>")),
+        ("settings set display.mode", err(MissingRequiredArgument, "<VALUE>")),
+        ("bench", err(DisplayHelpOnMissingArgumentOrSubcommand, "needs a subcommand")),
+        ("snapshot --to b --out f.png", err(MissingRequiredArgument, "--from <A>")),
+        ("snapshot --from a --to b", err(MissingRequiredArgument, "--out <F.png>")),
+        // Bad values, each with what would have been accepted.
+        ("worker gpu --epoch 1", err(InvalidValue, "invalid value 'gpu' for '<KIND>'")),
+        ("worker image --epoch x", err(ValueValidation, "invalid value 'x' for '--epoch <N>'")),
+        ("worker image --epoch -1", err(UnknownArgument, "'-1'")),
+        ("worker image --epoch 1.5", err(ValueValidation, "'1.5'")),
+        ("worker sim --epoch=18446744073709551616", err(ValueValidation, "'18446744073709551616'")),
+        ("worker image --epoch 1 --parent-pid 0", err(ValueValidation, "0 is not in 1..=4294967295")),
+        ("worker sim --epoch 1 --parent-pid=4294967296", err(ValueValidation, "'4294967296'")),
+        ("supervise --for 0", err(ValueValidation, SECONDS)),
+        ("supervise --for=-1", err(ValueValidation, SECONDS)),
+        ("supervise --for abc", err(ValueValidation, SECONDS)),
+        ("supervise --for inf", err(ValueValidation, SECONDS)),
+        ("supervise --for NaN", err(ValueValidation, SECONDS)),
+        ("supervise --for 1e300", err(ValueValidation, SECONDS)),
+        ("supervise --for 1e-12", err(ValueValidation, SECONDS)),
+        ("supervise --status-every 0.0", err(ValueValidation, SECONDS)),
+        ("supervise --status-every 5s", err(ValueValidation, SECONDS)),
+        ("bench shm --frames 0", err(ValueValidation, "0 is not in 1..=4294967295")),
+        ("bench shm --frames many", err(ValueValidation, "'many'")),
+        ("bench shm --items=-5", err(ValueValidation, "'-5'")),
+        ("bench images --rounds 0", err(ValueValidation, "'0' for '--rounds <N>'")),
+        ("bench frames --seconds 0", err(ValueValidation, "'--seconds <N>'")),
+        ("bench frames --seconds 1.5", err(ValueValidation, "'1.5'")),
+        ("bench frames --size 1920", err(ValueValidation, "expected WxH, such as 1280x720")),
+        ("bench frames --size 0x1080", err(ValueValidation, "'0x1080'")),
+        ("bench frames --size 1920x16385", err(ValueValidation, "'1920x16385'")),
+        ("bench chaos --seconds 0", err(ValueValidation, SECONDS)),
+        ("bench chaos --seed x", err(ValueValidation, "'x' for '--seed <N>'")),
+        ("snapshot --from a --to b --out f --progress 2", err(ValueValidation, "expected a number from 0 to 1")),
+        ("snapshot --from a --to b --out f --progress NaN", err(ValueValidation, "'NaN'")),
+        ("snapshot --from a --to b --out f --size 0x4", err(ValueValidation, "'0x4'")),
+        ("snapshot --from a --to b --out f --param direction", err(ValueValidation, "expected KEY=VALUE")),
+        ("snapshot --from a --to b --out f --param =3", err(ValueValidation, "'=3'")),
+        ("snapshot --from a --to b --out f --seed=-1", err(ValueValidation, "'-1'")),
         // Extra arguments.
-        ("help me", extra(Top, "me")),
-        ("worker image extra --epoch 1", extra(Worker, "extra")),
-        ("settings get a b", extra(Settings, "b")),
-        ("settings set a b c", extra(Settings, "c")),
-        ("settings path x", extra(Settings, "x")),
-        ("settings list x", extra(Settings, "x")),
-        ("supervise now", extra(Supervise, "now")),
-        ("bench shm more", extra(Bench, "more")),
-        // Worker kinds.
-        ("worker gpu --epoch 1", Err(UnknownKind("gpu".to_owned()).into())),
+        ("worker image extra --epoch 1", err(UnknownArgument, "'extra'")),
+        ("settings get a b", err(UnknownArgument, "'b'")),
+        ("settings set a b c", err(UnknownArgument, "'c'")),
+        ("settings path x", err(UnknownArgument, "'x'")),
+        ("supervise now", err(UnknownArgument, "'now'")),
+        ("bench shm more", err(UnknownArgument, "'more'")),
+        ("bench frames now", err(UnknownArgument, "'now'")),
+        ("snapshot --from a --to b --out f extra", err(UnknownArgument, "'extra'")),
+        ("snapshot --from a --to b --out f --param direction = right", err(UnknownArgument, "'='")),
     ];
-    let mut failures = Vec::new();
-    for (line, expected) in cases {
-        let got = parse(words(line));
-        if got != expected {
-            failures.push(format!("{line:?}\n   got {got:?}\n  want {expected:?}"));
-        }
-    }
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|(line, want)| check(line, parse(words(line)), want))
+        .collect();
     assert!(
         failures.is_empty(),
         "{} case(s) failed:\n{}",
@@ -370,106 +381,185 @@ fn every_command_and_error() {
 /// Arguments that the table's space-splitting cannot spell.
 #[test]
 fn values_with_spaces_and_empty_words() {
-    let args = ["settings", "set", "sources.folders", "My Pictures"].map(String::from);
-    assert_eq!(parse(args), ok(set("sources.folders", "My Pictures")));
-    assert_eq!(parse([String::new()]), unknown_cmd(Top, ""));
-    let args = ["--settings", "", "settings", "path"].map(String::from);
-    assert_eq!(parse(args), no_value(Top, SETTINGS));
+    let args = ["settings", "set", "sources.folders", "My Pictures"];
+    let cli = parse(args).expect("a value with a space");
+    assert_eq!(cli.command, set("sources.folders", "My Pictures"));
+    let e = parse([""]).expect_err("an empty command");
+    assert_eq!(e.kind(), Some(InvalidSubcommand));
+    let e = parse(["--settings", "", "settings", "path"]).expect_err("an empty file name");
+    assert_eq!(e.kind(), Some(InvalidValue));
+    let e = parse(["--source="]).expect_err("an empty photo folder");
+    assert!(matches!(e, CliError::Path { .. }), "{e:?}");
 }
 
+/// Every path is absolute when the command sees it, whatever the command and however the path
+/// was typed; absolute paths stay as they were.
 #[test]
-fn messages_read_well() {
-    let seconds = "expected a number of seconds above 0, such as 5 or 0.5";
-    let kinds = "(expected one of image, rss, fft, prep, sim)";
-    let cases = [
-        ("frob", "unknown command \"frob\"".to_owned()),
-        (
-            "settings frob",
-            "unknown settings command \"frob\"".to_owned(),
-        ),
-        ("bench gpu", "unknown bench command \"gpu\"".to_owned()),
-        ("--frob=1", "unknown option \"--frob\"".to_owned()),
-        (
-            "worker image --epoch",
-            "option --epoch needs a value".to_owned(),
-        ),
-        (
-            "--settings a --settings b",
-            "option --settings was given more than once".to_owned(),
-        ),
-        ("worker image", "missing --epoch N".to_owned()),
-        (
-            "supervise --for 0",
-            format!("invalid value \"0\" for --for: {seconds}"),
-        ),
-        (
-            "settings path x",
-            "unexpected extra argument \"x\"".to_owned(),
-        ),
-        (
-            "worker gpu --epoch 1",
-            format!("unknown worker kind \"gpu\" {kinds}"),
-        ),
-    ];
-    for (line, message) in cases {
-        let err = parse(words(line)).expect_err("should fail");
-        assert_eq!(err.to_string(), message, "for {line:?}");
+fn every_path_is_made_absolute() {
+    let cwd = std::env::current_dir().expect("the test's current directory exists");
+    let under = |p: &Path| p.is_absolute() && p.starts_with(&cwd);
+    let cli = parse(words(
+        "--settings s.toml --window --source photos --source=../up --source /abs \
+         --metrics m.jsonl --audio-file=./a.wav",
+    ))
+    .expect("a launch");
+    assert!(cli.settings.as_deref().is_some_and(under), "{cli:?}");
+    let Command::Run(launch) = &cli.command else {
+        panic!("{cli:?}")
+    };
+    assert!(under(&launch.sources[0]), "{launch:?}");
+    assert_eq!(launch.sources[0], cwd.join("photos"));
+    // `..` is kept, not resolved: std::path::absolute does not touch the file system.
+    assert_eq!(launch.sources[1], cwd.join("../up"));
+    assert_eq!(launch.sources[2], PathBuf::from("/abs"));
+    assert_eq!(
+        launch.metrics.as_deref(),
+        Some(cwd.join("m.jsonl").as_path())
+    );
+    assert!(
+        launch.audio_file.as_deref().is_some_and(under),
+        "{launch:?}"
+    );
+    let cli = parse(words("snapshot --from a.png --to sub/b.png --out o.png")).expect("snap");
+    let Command::Snapshot(snap) = &cli.command else {
+        panic!("{cli:?}")
+    };
+    for path in [&snap.from, &snap.to, &snap.out] {
+        assert!(under(path), "{path:?}");
     }
+    for line in ["bench images --source p", "bench frames --source p"] {
+        let cli = parse(words(line)).expect(line);
+        let source = match &cli.command {
+            Command::Bench(BenchCommand::Images(o)) => &o.source,
+            Command::Bench(BenchCommand::Frames(o)) => &o.source,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(source, &cwd.join("p"), "{line}");
+    }
+    let cli = parse(words("/p:9 --settings=rel/s.toml")).expect("a Windows preview");
+    assert_eq!(cli.settings, Some(cwd.join("rel/s.toml")));
+}
+
+#[cfg(unix)]
+#[test]
+fn paths_need_not_be_unicode() {
+    use std::os::unix::ffi::OsStringExt;
+    let latin1 = OsString::from_vec(b"caf\xe9.png".to_vec());
+    let args = ["snapshot", "--from", "a", "--to", "b", "--out"].map(OsString::from);
+    let cli = parse(args.into_iter().chain([latin1.clone()])).expect("a Latin-1 file name");
+    let Command::Snapshot(snap) = cli.command else {
+        panic!("{cli:?}")
+    };
+    assert_eq!(snap.out.file_name(), Some(latin1.as_os_str()));
+    let e = parse([OsString::from("--source"), latin1]).expect_err("launch words are text");
+    assert!(matches!(e, CliError::NotUnicode(_)), "{e:?}");
 }
 
 #[test]
-fn report_shows_the_message_and_the_commands_usage() {
-    let more = "Run `idlewild --help` for every command and option.";
-    let err = parse(words("worker")).expect_err("the kind is required");
-    let usage = "usage: idlewild worker KIND --epoch N [--parent-pid PID]";
+fn reports_are_one_line_with_a_suggestion_and_a_pointer_to_help() {
+    let more = "For more information, try '--help'.";
+    let report = parse(words("snapshot --form a --to b --out c"))
+        .expect_err("misspelt")
+        .report();
+    let lines: Vec<&str> = report.lines().collect();
     assert_eq!(
-        err.report(),
-        format!("idlewild: missing the worker kind\n{usage}\n{more}")
+        lines[0], "idlewild: unexpected argument '--form' found",
+        "{report}"
     );
-    let err = parse(words("frob")).expect_err("no such command");
+    assert!(
+        report.contains("tip: a similar argument exists: '--from'"),
+        "{report}"
+    );
+    assert!(report.contains("Usage: idlewild snapshot"), "{report}");
+    assert_eq!(lines.last(), Some(&more), "{report}");
+    assert!(lines.iter().all(|l| !l.trim().is_empty()), "{report}");
+    // A misspelt launch option is suggested too: the launch options are declared to clap.
+    let report = parse(words("--fulscreen")).expect_err("misspelt").report();
+    assert!(report.contains("'--fullscreen'"), "{report}");
+    let report = parse(words("bench chaso")).expect_err("misspelt").report();
+    assert!(report.contains("'chaos'"), "{report}");
+    let report = parse(words("worker gpu --epoch 1"))
+        .expect_err("no such kind")
+        .report();
+    assert!(
+        report.contains("[possible values: image, rss, fft, prep, sim]"),
+        "{report}"
+    );
+    // Launch errors come from the mode parser, in the same shape.
+    let e = parse(words("/s /p 1")).expect_err("two modes");
     assert_eq!(
-        err.report(),
-        format!("idlewild: unknown command \"frob\"\n{more}")
+        e.report(),
+        format!("idlewild: /s and /p cannot be combined: choose one way to run\n{more}")
     );
-    let err = parse(words("worker gpu --epoch 1")).expect_err("no such kind");
-    assert_eq!(err.scope(), Worker);
 }
 
+/// `--help` for the top and for every command comes from the one declaration: it names every
+/// command, option, worker kind and launch form, and fits an 80-column terminal.
 #[test]
-fn usage_lists_everything_and_fits_a_terminal() {
+fn help_lists_everything_and_fits_a_terminal() {
+    let top = help();
     for word in [
-        "--settings FILE",
-        "settings get KEY",
-        "settings set KEY VALUE",
-        "settings path",
-        "settings list",
-        "supervise [--for SECONDS] [--status-every SECONDS]",
-        "bench shm [--frames N] [--items N]",
-        "bench frames [--source DIR] [--seconds N] [--size WxH]",
-        "worker KIND --epoch N [--parent-pid PID]",
+        "--settings <FILE>",
+        "settings",
+        "supervise",
+        "bench",
+        "snapshot",
+        "worker",
         "-h, --help",
         "-V, --version",
+        "/p:HWND",
         "IDLEWILD_LOG",
+        "--window-id <ID>",
+        "--source <PATH>",
+        "--audio-file <FILE.wav>",
     ] {
-        assert!(USAGE.contains(word), "USAGE lacks {word:?}");
+        assert!(top.contains(word), "the help lacks {word:?}:\n{top}");
     }
+    for option in crate::mode::LAUNCH_OPTIONS {
+        assert!(top.contains(&format!("--{}", option.long)), "{option:?}");
+    }
+    for status in crate::exit::Exit::ALL {
+        let line = format!("  {}  {}", status.code(), status.meaning());
+        assert!(top.contains(&line), "the help lacks {line:?}:\n{top}");
+    }
+    let mut texts = vec![top];
+    for line in [
+        "settings --help",
+        "settings get --help",
+        "settings set --help",
+        "supervise --help",
+        "bench --help",
+        "bench shm --help",
+        "bench images --help",
+        "bench frames --help",
+        "bench visualizer --help",
+        "bench chaos --help",
+        "snapshot --help",
+        "worker --help",
+    ] {
+        match parse(words(line)).map(|cli| cli.command) {
+            Ok(Command::Help(text)) => texts.push(text),
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+    let worker = &texts[texts.len() - 1];
     for kind in WorkerKind::ALL {
-        assert!(
-            USAGE.contains(kind.as_str()),
-            "USAGE lacks worker kind {kind}"
-        );
+        assert!(worker.contains(kind.as_str()), "worker help lacks {kind}");
     }
-    for line in USAGE.lines() {
-        assert!(
-            line.chars().count() <= 80,
-            "too wide for a terminal: {line:?}"
-        );
-    }
-    for scope in [Worker, Settings, Supervise, Bench, Snapshot] {
-        let line = scope.usage().expect("every command has a usage line");
-        assert!(
-            line.starts_with("usage: idlewild ") && line.lines().all(|l| l.chars().count() <= 80),
-            "{line}"
-        );
-    }
+    let wide: Vec<&str> = texts
+        .iter()
+        .flat_map(|text| text.lines())
+        .filter(|line| line.chars().count() > 80)
+        .collect();
+    assert!(
+        wide.is_empty(),
+        "too wide for a terminal:\n{}",
+        wide.join("\n")
+    );
+}
+
+/// The declaration itself is consistent (clap's own checks: unique names, valid defaults).
+#[test]
+fn the_declaration_is_valid() {
+    grammar::command().debug_assert();
 }

@@ -169,3 +169,48 @@ fn only_launch_arguments_start_a_launch() {
         assert!(!is_mode_argument(arg), "{arg}");
     }
 }
+
+/// Every row of the table `--help` shows is an option `parse_mode` takes (in both spellings)
+/// and `is_mode_argument` routes to it; only the repeatable ones may come twice.
+#[test]
+fn the_launch_table_matches_the_parser() {
+    for option in LAUNCH_OPTIONS {
+        let name = format!("--{}", option.long);
+        let sample = match option.long {
+            "size" => "64x48",
+            "window-id" => "7",
+            _ => "x",
+        };
+        let once: Vec<String> = match option.value {
+            None => vec![name.clone()],
+            Some(_) => vec![name.clone(), sample.to_owned()],
+        };
+        // `--size` needs the window it sizes.
+        let context: Vec<String> = match option.long {
+            "size" => vec!["--window".to_owned()],
+            _ => Vec::new(),
+        };
+        assert!(is_mode_argument(&name), "{name}");
+        if option.value.is_some() {
+            assert!(is_mode_argument(&format!("{name}={sample}")), "{name}=");
+            let inline = [context.clone(), vec![format!("{name}={sample}")]].concat();
+            assert!(parse_mode(&inline, None, Other).is_ok(), "{inline:?}");
+        }
+        let args = [context.clone(), once.clone()].concat();
+        assert!(parse_mode(&args, None, Other).is_ok(), "{args:?}");
+        let twice = [context, once.clone(), once].concat();
+        let got = parse_mode(&twice, None, Other);
+        assert_eq!(got.is_ok(), option.repeatable, "{twice:?}: {got:?}");
+    }
+    for word in [
+        "--settings",
+        "--help",
+        "--windowed",
+        "--sizes",
+        "settings",
+        "bench",
+        "-x",
+    ] {
+        assert!(!is_mode_argument(word), "{word}");
+    }
+}

@@ -1,5 +1,15 @@
-//! The UI thread: winit's event loop, the windows, input, and starting/stopping the render
-//! thread. Everything slow (GPU, IPC, files) happens elsewhere.
+//! The UI thread: winit's event loop, the windows, input, and starting, guarding and stopping
+//! the render thread. Everything slow (GPU, IPC, files) happens elsewhere.
+//!
+//! The guardian ([`super::guard`]) looks at the render thread's heartbeat every
+//! [`CHECK_EVERY`] from `about_to_wait` (a `WaitUntil`, never a blocking wait). A hung or
+//! panicked thread is abandoned (never joined: a hung one would never return) and a fresh one
+//! starts on fresh windows: the hung thread still holds its surfaces (a Vulkan swapchain) on the
+//! old windows, and a second swapchain on a window that has one fails, so the old windows are
+//! hidden and left to it. A foreign window (`--window-id`) cannot be recreated: the new thread
+//! draws into it again (after a panic its surface is gone; after a hang, a refused surface
+//! sends it to group C). After [`MAX_REBUILDS`](super::guard::MAX_REBUILDS), or when a rebuilt
+//! thread cannot start, the run ends with `Fatal::RenderLost` (exit status 5).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -7,7 +17,6 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
 use idlewild_protocol::message::image::DisplaySpec;
-use idlewild_renderer::{Easing, KenBurns, TransitionId};
 use idlewild_settings::{Settings, SettingsStore};
 use winit::application::ApplicationHandler;
 use winit::dpi::{LogicalSize, PhysicalPosition};
@@ -17,12 +26,14 @@ use winit::keyboard::{KeyCode, NamedKey, PhysicalKey};
 use winit::window::{Fullscreen, Window, WindowAttributes, WindowId};
 
 use super::foreign::{self, ForeignEvent};
+use super::from_settings::show_config;
 use super::gpu::{self, Target};
+use super::guard::{Action, CHECK_EVERY, Fault, Guardian, Heartbeat, Thread};
 use super::input::{self, Hotkey, Input, InputPolicy, Verdict};
 use super::metrics::MetricsSink;
 use super::monitors::{self, MonitorInfo};
-use super::render::{self, Command, Notice, OutputSpec, ShowConfig};
-use super::show::Timing;
+use super::render::{self, Command, Notice, OutputSpec, Watch};
+use crate::exit::Fatal;
 use crate::images::{Direction, ImageClient, default_state_dir, image_config};
 use crate::mode::{Launch, Mode};
 use crate::supervisor::{Supervisor, SupervisorConfig};
@@ -38,8 +49,8 @@ const PREVIEW_SIZE: (u32, u32) = (1280, 720);
 /// Events the event loop receives from other threads.
 #[derive(Debug)]
 pub enum UiEvent {
-    /// From the render thread.
-    Render(Notice),
+    /// From render thread number `.0` (0 = the first; notices of abandoned ones are ignored).
+    Render(u32, Notice),
     /// From the foreign-window watcher.
     Foreign(ForeignEvent),
     /// SIGTERM, SIGINT or SIGHUP.
@@ -53,6 +64,19 @@ struct Surface {
     focused: bool,
 }
 
+/// The render thread now running.
+struct RenderThread {
+    tx: Sender<Command>,
+    /// `None` once joined (it panicked or returned).
+    handle: Option<std::thread::JoinHandle<()>>,
+    heartbeat: Arc<Heartbeat>,
+    /// How it ended, once it has.
+    ended: Option<Thread>,
+}
+
+/// How long a render thread has, after Quit, before it is left behind at exit.
+const QUIT_GRACE: Duration = Duration::from_secs(2);
+
 struct App {
     launch: Launch,
     settings: Settings,
@@ -61,12 +85,25 @@ struct App {
     proxy: EventLoopProxy<UiEvent>,
     surfaces: Vec<Surface>,
     policy: InputPolicy,
-    render: Option<(Sender<Command>, std::thread::JoinHandle<()>)>,
+    render: Option<RenderThread>,
+    /// Render threads given up on (hung); never joined.
+    abandoned: Vec<std::thread::JoinHandle<()>>,
+    /// Number of the render thread now running (0 = the first).
+    generation: u32,
+    guardian: Guardian,
+    next_look: Instant,
+    /// `IDLEWILD_TEST_RENDER_FAULT`, read once.
+    fault: Option<Fault>,
+    /// The foreign window and its last size (it cannot be recreated for a rebuilt thread).
+    foreign: Option<(u64, (u32, u32))>,
+    /// Kept for rebuilt render threads; dropped before the writer is joined.
+    metrics: Option<MetricsSink>,
     metrics_writer: Option<std::thread::JoinHandle<()>>,
     started: Instant,
     had_focus: bool,
     focus_check: Option<Instant>,
-    failure: Option<String>,
+    /// Why the run ends early (its exit status with it).
+    failure: Option<anyhow::Error>,
 }
 
 /// Runs the screensaver in `launch.mode` until the user (or the window's owner) ends it.
@@ -82,8 +119,9 @@ pub fn run(settings_path: Option<PathBuf>, launch: Launch) -> anyhow::Result<()>
         settings.visualizer.enabled = true;
     }
     let _log = crate::supervise::start_logging(&settings)?;
-    if let Some(problem) = &loaded.report.problem {
-        tracing::warn!("settings: {problem}; running on defaults");
+    // Loading ran before the logging it configures: say now, once, what it repaired or ignored.
+    for note in loaded.report.notes() {
+        tracing::warn!(file = %store.path().display(), "settings: {note}");
     }
     let exe = std::env::current_exe()?;
     let (config, unavailable) = SupervisorConfig::from_settings(&settings, exe);
@@ -91,7 +129,9 @@ pub fn run(settings_path: Option<PathBuf>, launch: Launch) -> anyhow::Result<()>
         tracing::debug!("{kind} worker: not in this build");
     }
     let supervisor = Arc::new(Supervisor::start(config)?);
-    let event_loop = EventLoop::<UiEvent>::with_user_event().build()?;
+    let event_loop = EventLoop::<UiEvent>::with_user_event()
+        .build()
+        .map_err(|e| Fatal::NoDisplay(e.to_string()))?;
     let proxy = event_loop.create_proxy();
     if let Err(e) = super::signals::on_termination(move || {
         let _ = proxy.send_event(UiEvent::Terminate);
@@ -113,6 +153,13 @@ pub fn run(settings_path: Option<PathBuf>, launch: Launch) -> anyhow::Result<()>
         surfaces: Vec::new(),
         policy,
         render: None,
+        abandoned: Vec::new(),
+        generation: 0,
+        guardian: Guardian::new(Instant::now()),
+        next_look: Instant::now() + CHECK_EVERY,
+        fault: Fault::from_env(),
+        foreign: None,
+        metrics: None,
         metrics_writer: None,
         started: Instant::now(),
         had_focus: false,
@@ -123,7 +170,7 @@ pub fn run(settings_path: Option<PathBuf>, launch: Launch) -> anyhow::Result<()>
     app.stop();
     ran?;
     match app.failure {
-        Some(message) => anyhow::bail!(message),
+        Some(e) => Err(e),
         None => Ok(()),
     }
 }
@@ -131,6 +178,12 @@ pub fn run(settings_path: Option<PathBuf>, launch: Launch) -> anyhow::Result<()>
 impl App {
     /// Creates the windows (or adopts the foreign one) and starts the render thread.
     fn start(&mut self, event_loop: &ActiveEventLoop) -> anyhow::Result<()> {
+        let outputs = self.make_outputs(event_loop)?;
+        self.start_render(event_loop, outputs)
+    }
+
+    /// The windows to draw on (new ones; the foreign window again).
+    fn make_outputs(&mut self, event_loop: &ActiveEventLoop) -> anyhow::Result<Vec<OutputSpec>> {
         let mut outputs = Vec::new();
         match self.launch.mode {
             Mode::Window { size } => {
@@ -179,10 +232,17 @@ impl App {
                 }
             }
             Mode::X11Window { window } => {
-                let proxy = self.proxy.clone();
-                let size = foreign::open(window, move |e| {
-                    let _ = proxy.send_event(UiEvent::Foreign(e));
-                })?;
+                let size = match self.foreign {
+                    Some((_, size)) => size,
+                    None => {
+                        let proxy = self.proxy.clone();
+                        let size = foreign::open(window, move |e| {
+                            let _ = proxy.send_event(UiEvent::Foreign(e));
+                        })?;
+                        self.foreign = Some((window, size));
+                        size
+                    }
+                };
                 self.surfaces.push(Surface {
                     window: None,
                     display: 0,
@@ -202,7 +262,7 @@ impl App {
             }
             Mode::Config { .. } => anyhow::bail!("the settings dialog is not a drawing mode"),
         }
-        self.start_render(event_loop, outputs)
+        Ok(outputs)
     }
 
     fn add(&mut self, window: Arc<Window>, size: (u32, u32), refresh: Option<u32>) -> OutputSpec {
@@ -241,19 +301,17 @@ impl App {
             &self.launch.sources,
             &state_dir,
         ));
-        let metrics = match &self.launch.metrics {
-            Some(path) => {
-                let (sink, writer) = MetricsSink::open(path)
-                    .map_err(|e| anyhow::anyhow!("--metrics {}: {e}", path.display()))?;
-                self.metrics_writer = Some(writer);
-                Some(sink)
-            }
-            None => None,
-        };
+        if let (Some(path), None) = (&self.launch.metrics, &self.metrics_writer) {
+            let (sink, writer) = MetricsSink::open(path)
+                .map_err(|e| anyhow::anyhow!("--metrics {}: {e}", path.display()))?;
+            self.metrics_writer = Some(writer);
+            self.metrics = Some(sink);
+        }
         let instance = gpu::instance(Box::new(event_loop.owned_display_handle()));
         let proxy = self.proxy.clone();
+        let generation = self.generation;
         let notify = Box::new(move |n| {
-            let _ = proxy.send_event(UiEvent::Render(n));
+            let _ = proxy.send_event(UiEvent::Render(generation, n));
         });
         let Some(supervisor) = self.supervisor.clone() else {
             anyhow::bail!("the supervisor is gone");
@@ -262,23 +320,101 @@ impl App {
             &self.settings,
             self.launch.audio_file.as_ref(),
         );
-        self.render = Some(render::spawn(
+        let heartbeat = Arc::new(Heartbeat::default());
+        let watch = Watch {
+            heartbeat: Arc::clone(&heartbeat),
+            fault: Fault::for_generation(self.fault, generation),
+            rejoin: generation > 0,
+        };
+        let parts = render::Parts {
             instance,
             outputs,
-            show_config(&self.settings),
+            config: show_config(&self.settings),
             images,
             visual,
             supervisor,
-            metrics,
+            metrics: self.metrics.clone(),
             notify,
-        )?);
+        };
+        let (tx, handle) = render::spawn(parts, watch)?;
+        self.render = Some(RenderThread {
+            tx,
+            handle: Some(handle),
+            heartbeat,
+            ended: None,
+        });
         Ok(())
     }
 
     fn send(&self, cmd: Command) {
-        if let Some((tx, _)) = &self.render {
-            let _ = tx.send(cmd);
+        if let Some(r) = &self.render {
+            let _ = r.tx.send(cmd);
         }
+    }
+
+    /// The guardian's look at the render thread (see the module documentation).
+    fn guard(&mut self, event_loop: &ActiveEventLoop, now: Instant) {
+        if now < self.next_look || self.failure.is_some() {
+            return;
+        }
+        self.next_look = now + CHECK_EVERY;
+        let Some(r) = self.render.as_mut() else {
+            return;
+        };
+        if r.ended.is_none() && r.handle.as_ref().is_some_and(|h| h.is_finished()) {
+            // Finished: joining returns at once.
+            r.ended = r.handle.take().map(|h| match h.join() {
+                Ok(()) => Thread::Returned,
+                Err(_) => Thread::Panicked,
+            });
+        }
+        let thread = r.ended.unwrap_or(Thread::Running);
+        match self.guardian.look(now, r.heartbeat.pulse(), thread) {
+            Action::Nothing => {}
+            Action::Rebuild { why } => {
+                tracing::error!(
+                    "{why}; starting a new one on new windows ({} of at most {})",
+                    self.guardian.rebuilds(),
+                    super::guard::MAX_REBUILDS
+                );
+                if let Err(e) = self.rebuild(event_loop) {
+                    self.give_up(
+                        event_loop,
+                        format!("{why}; a new one could not start: {e:#}"),
+                    );
+                }
+            }
+            Action::GiveUp { why } => self.give_up(event_loop, why),
+        }
+    }
+
+    /// Leaves the render thread behind (hidden windows and all) and starts a fresh one.
+    fn rebuild(&mut self, event_loop: &ActiveEventLoop) -> anyhow::Result<()> {
+        if let Some(old) = self.render.take() {
+            // Dropping its sender makes it return if it ever wakes up.
+            drop(old.tx);
+            self.abandoned.extend(old.handle);
+        }
+        for s in &self.surfaces {
+            if let Some(w) = &s.window {
+                w.set_visible(false);
+            }
+        }
+        self.surfaces.clear();
+        self.generation += 1;
+        let now = Instant::now();
+        // The new windows show at their first frame, or SHOW_ANYWAY from now.
+        self.started = now;
+        self.guardian.restarted(now);
+        let outputs = self.make_outputs(event_loop)?;
+        self.start_render(event_loop, outputs)
+    }
+
+    /// Ends the run with exit status 5 so the OS screensaver host can start a new one.
+    fn give_up(&mut self, event_loop: &ActiveEventLoop, why: String) {
+        tracing::error!("{why}; ending the run");
+        self.failure = Some(Fatal::RenderLost(why).into());
+        event_loop.exit();
     }
 
     fn display_of(&self, id: WindowId) -> Option<usize> {
@@ -336,15 +472,31 @@ impl App {
         }
     }
 
-    /// Stops the render thread, the metrics writer and the workers, in that order.
+    /// Stops the render thread, the metrics writer and the workers, in that order. A render
+    /// thread that does not end within [`QUIT_GRACE`] (hung) is left behind, and with it the
+    /// metrics writer (its records are flushed line by line) and the supervisor (the workers
+    /// exit when this process does).
     fn stop(&mut self) {
-        if let Some((tx, handle)) = self.render.take() {
-            let _ = tx.send(Command::Quit);
-            if handle.join().is_err() {
-                tracing::error!("the render thread panicked");
+        if let Some(r) = self.render.take() {
+            let _ = r.tx.send(Command::Quit);
+            if let Some(handle) = r.handle {
+                let deadline = Instant::now() + QUIT_GRACE;
+                while !handle.is_finished() && Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                if !handle.is_finished() {
+                    tracing::error!("the render thread does not end; leaving it behind");
+                    self.abandoned.push(handle);
+                } else if handle.join().is_err() {
+                    tracing::error!("the render thread panicked");
+                }
             }
         }
-        self.metrics_writer.take().map(|h| h.join());
+        self.metrics = None;
+        self.abandoned.retain(|h| !h.is_finished());
+        if self.abandoned.is_empty() {
+            self.metrics_writer.take().map(|h| h.join());
+        }
         self.surfaces.clear();
         if let Some(sup) = self.supervisor.take() {
             match Arc::try_unwrap(sup) {
@@ -361,7 +513,7 @@ impl ApplicationHandler<UiEvent> for App {
             return;
         }
         if let Err(e) = self.start(event_loop) {
-            self.failure = Some(format!("{e:#}"));
+            self.failure = Some(e);
             event_loop.exit();
         }
     }
@@ -427,19 +579,29 @@ impl ApplicationHandler<UiEvent> for App {
 
     fn user_event(&mut self, event_loop: &ActiveEventLoop, event: UiEvent) {
         match event {
-            UiEvent::Render(Notice::FirstFrame { display }) => {
+            UiEvent::Render(generation, _) if generation != self.generation => {}
+            UiEvent::Render(_, Notice::FirstFrame { display }) => {
                 if let Some(i) = self.surfaces.iter().position(|s| s.display == display) {
                     self.show(i);
                 }
             }
-            UiEvent::Render(Notice::Fatal(message)) => {
-                self.failure = Some(message);
+            UiEvent::Render(_, Notice::Fatal(fatal)) if self.generation > 0 => {
+                let why = format!("a rebuilt render thread could not start: {fatal}");
+                self.give_up(event_loop, why);
+            }
+            UiEvent::Render(_, Notice::Fatal(fatal)) => {
+                self.failure = Some(fatal.into());
                 event_loop.exit();
             }
-            UiEvent::Foreign(ForeignEvent::Resized(w, h)) => self.send(Command::Resize {
-                display: 0,
-                size: (w, h),
-            }),
+            UiEvent::Foreign(ForeignEvent::Resized(w, h)) => {
+                if let Some((_, size)) = &mut self.foreign {
+                    *size = (w, h);
+                }
+                self.send(Command::Resize {
+                    display: 0,
+                    size: (w, h),
+                })
+            }
             UiEvent::Terminate => {
                 tracing::info!("ending: terminated by a signal");
                 event_loop.exit();
@@ -470,7 +632,11 @@ impl ApplicationHandler<UiEvent> for App {
                 self.judge(event_loop, Input::FocusLost);
             }
         }
+        self.guard(event_loop, now);
         let mut wake = self.focus_check;
+        if self.render.is_some() {
+            wake = Some(wake.map_or(self.next_look, |w| w.min(self.next_look)));
+        }
         if self.surfaces.iter().any(|s| !s.visible) {
             wake = Some(wake.map_or(show_by, |w| w.min(show_by)));
         }
@@ -504,55 +670,6 @@ fn key_of(logical: &winit::keyboard::Key, physical: PhysicalKey) -> input::Key {
             K::Character(s) => s.chars().next().map_or(input::Key::Other, input::Key::Char),
             _ => input::Key::Other,
         },
-    }
-}
-
-/// The show's configuration from settings (the one place settings turn into the renderer's
-/// types; unknown names cannot occur after loading, and fall back to the defaults if they do).
-pub fn show_config(s: &Settings) -> ShowConfig {
-    let t = &s.transitions;
-    let interval = Duration::from_secs(u64::from(s.display.interval_s));
-    let durations: Vec<Duration> = TransitionId::all()
-        .map(|id| Duration::from_millis(u64::from(t.duration_ms_for(id.desc().key))))
-        .collect();
-    let params = TransitionId::all()
-        .map(|id| {
-            let desc = id.desc();
-            let values = t.effect_options(desc.key);
-            let pairs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            desc.parse_params(&pairs).unwrap_or_else(|e| {
-                // Settings are validated against the same tables, so this is a drift between
-                // them (caught by the tests), never a user's typo.
-                tracing::warn!("transitions.{}: {e}; using its defaults", desc.key);
-                id.default_params()
-            })
-        })
-        .collect();
-    let pool: Vec<TransitionId> = t
-        .pool
-        .iter()
-        .filter_map(|k| TransitionId::from_key(k))
-        .collect();
-    let ken_burns = s.display.ken_burns.then(|| {
-        KenBurns {
-            zoom_min: 1.0,
-            zoom_max: s.display.ken_burns_zoom_pct as f32 / 100.0,
-            speed: s.display.ken_burns_speed_pct as f32 / 100.0,
-        }
-        .validated()
-    });
-    ShowConfig {
-        timing: Timing::new(interval),
-        easing: Easing::from_name(&t.easing).unwrap_or(Easing::Linear),
-        longest: durations.iter().copied().max().unwrap_or_default(),
-        durations,
-        params,
-        random: t.random,
-        fixed: TransitionId::from_key(&t.effect).unwrap_or_default(),
-        pool,
-        seed: fastrand::u64(..),
-        ken_burns,
-        metrics_period: render::metrics_period(),
     }
 }
 
@@ -604,108 +721,4 @@ fn preview_child(
     _parent: u64,
 ) -> anyhow::Result<(Window, (u32, u32))> {
     anyhow::bail!("/p (the Windows preview box) only exists on Windows")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn settings_name_exactly_the_renderers_effects_and_easings() {
-        let keys: Vec<&str> = TransitionId::all().map(|id| id.desc().key).collect();
-        assert_eq!(idlewild_settings::TRANSITION_EFFECTS, keys.as_slice());
-        let easings: Vec<String> = idlewild_renderer::easing::ALL
-            .iter()
-            .map(|e| e.name())
-            .collect();
-        assert_eq!(idlewild_settings::EASINGS, easings.as_slice());
-    }
-
-    #[test]
-    fn show_config_follows_settings() {
-        let mut s = Settings::default();
-        s.display.interval_s = 20;
-        s.transitions.duration_ms = 1000;
-        s.transitions.durations.slide = 2500;
-        s.transitions.random = false;
-        s.transitions.effect = "wipe".into();
-        s.transitions.pool = vec!["blinds".into(), "diffuse".into()];
-        s.transitions.easing = "quad-out".into();
-        s.display.ken_burns_zoom_pct = 150;
-        s.display.ken_burns_speed_pct = 50;
-        let c = show_config(&s);
-        assert_eq!(c.timing.interval, Duration::from_secs(20));
-        let slide = TransitionId::from_key("slide").unwrap();
-        let at = |id: TransitionId| c.durations[TransitionId::all().position(|t| t == id).unwrap()];
-        assert_eq!(at(slide), Duration::from_millis(2500));
-        assert_eq!(at(TransitionId::CROSSFADE), Duration::from_millis(1000));
-        assert_eq!(c.longest, Duration::from_millis(2500));
-        assert!(!c.random);
-        assert_eq!(c.fixed, TransitionId::from_key("wipe").unwrap());
-        assert_eq!(
-            c.pool,
-            [
-                TransitionId::from_key("blinds").unwrap(),
-                TransitionId::from_key("diffuse").unwrap()
-            ]
-        );
-        assert_eq!(c.easing, Easing::from_name("quad-out").unwrap());
-        let kb = c.ken_burns.unwrap();
-        assert_eq!((kb.zoom_min, kb.zoom_max, kb.speed), (1.0, 1.5, 0.5));
-        s.display.ken_burns = false;
-        assert!(show_config(&s).ken_burns.is_none());
-        // Untouched effects draw with their registry defaults; set options reach the params.
-        for id in TransitionId::all() {
-            assert_eq!(c.params_of(id), id.default_params(), "{}", id.desc().key);
-        }
-        s.transitions.wipe.direction = "up".into();
-        s.transitions.wipe.softness = 0;
-        s.transitions.diffuse.block_px = 64;
-        s.transitions.blinds.orientation = "vertical".into();
-        let c = show_config(&s);
-        let params = |key: &str| c.params_of(TransitionId::from_key(key).unwrap());
-        assert_eq!(params("wipe")[..2], [2.0, 0.0]);
-        assert_eq!(params("diffuse")[0], 64.0);
-        assert_eq!(params("blinds")[..2], [12.0, 1.0]);
-    }
-
-    /// Every option of every registry row is a setting `transitions.<effect>.<key>` of the same
-    /// kind, range, choices and default, and the settings have no option the registry lacks.
-    #[test]
-    fn settings_mirror_every_transitions_option_table() {
-        use idlewild_renderer::OptionKind as R;
-        use idlewild_settings::{OptionDefault as D, OptionKind as S};
-        let mut mirrored = Vec::new();
-        for id in TransitionId::all() {
-            let desc = id.desc();
-            for o in desc.options {
-                let key = format!("transitions.{}.{}", desc.key, o.key);
-                let spec = idlewild_settings::find_option(&key)
-                    .unwrap_or_else(|| panic!("no setting {key}"));
-                match (o.kind, spec.kind, spec.default) {
-                    (R::Choice(choices), S::Enum { values }, D::Enum(default)) => {
-                        assert_eq!(choices, values, "{key}: choices");
-                        assert_eq!(choices[o.default as usize], default, "{key}: default");
-                    }
-                    (R::Number, S::Int { min, max }, D::Int(default)) => {
-                        assert_eq!((o.min, o.max), (min as f32, max as f32), "{key}: range");
-                        assert_eq!(o.default, default as f32, "{key}: default");
-                    }
-                    other => panic!("{key}: kinds differ: {other:?}"),
-                }
-                mirrored.push(key);
-            }
-        }
-        let effect_rows: Vec<&str> = idlewild_settings::options()
-            .map(|o| o.key)
-            .filter(|k| {
-                let rest = k.strip_prefix("transitions.").unwrap_or("");
-                rest.contains('.') && !rest.starts_with("durations.")
-            })
-            .collect();
-        assert_eq!(
-            effect_rows, mirrored,
-            "no setting without a registry option"
-        );
-    }
 }

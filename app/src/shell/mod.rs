@@ -7,11 +7,18 @@
 //! UI thread talks to the render thread through a channel of [`render::Command`]s; the render
 //! thread answers through the event loop proxy ([`UiEvent`]). Neither waits for the other.
 //!
+//! The UI thread also guards the render thread ([`guard`]): a heartbeat it bumps every
+//! iteration, judged without blocking; a hung or panicked render thread is abandoned and
+//! rebuilt on fresh windows, and the run ends with exit status 5 when that keeps failing.
+//!
 //! Pure parts, table-tested: [`input`] (exit rules), [`monitors`] (which monitors),
-//! [`show`] (a display's slideshow), [`picker`] (which transition), [`metrics`] (percentiles).
+//! [`show`] (a display's slideshow), [`picker`] (which transition), [`metrics`] (percentiles),
+//! [`guard`] (hang and panic verdicts), [`condition`] (log-once conditions).
 
+pub mod condition;
 pub mod foreign;
 pub mod gpu;
+pub mod guard;
 pub mod input;
 pub mod metrics;
 pub mod monitors;
@@ -21,5 +28,7 @@ pub mod show;
 pub mod signals;
 
 mod app;
+mod from_settings;
 
-pub use app::{run, show_config};
+pub use app::run;
+pub use from_settings::show_config;

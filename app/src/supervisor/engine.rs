@@ -1,7 +1,8 @@
 //! The supervisor thread: one loop over commands, process news and a short tick.
 //!
-//! Per kind the state machine is `Off → Live → (Waiting → Live)* → Failed`, where `Live` holds
-//! the process, the regions of its epoch and its health. Every transition out of `Live` goes
+//! Per kind the state machine is `Off → Live → (Waiting → Live)* → Failed → Live (trial) → …`,
+//! where `Live` holds the process, the regions of its epoch and its health, and `Failed` waits
+//! for the circuit breaker's cool-down ([`super::policy`]) before a half-open trial. Every transition out of `Live` goes
 //! through [`Engine::finish`], after the process was killed and reaped, so regions are released
 //! and events sent on every path.
 
@@ -49,7 +50,8 @@ enum Phase {
     Off,
     Waiting(Instant),
     Live(Box<Live>),
-    Failed,
+    /// Past the restart cap; a half-open trial starts at this instant.
+    Failed(Instant),
 }
 
 struct Live {
@@ -124,7 +126,7 @@ impl Engine {
     fn next_wake(&self, tick: Duration) -> Duration {
         let now = Instant::now();
         let deadline = |w: &Managed| match &w.phase {
-            Phase::Waiting(until) => Some(*until),
+            Phase::Waiting(until) | Phase::Failed(until) => Some(*until),
             Phase::Live(live) if live.stopping.is_none() => Some(live.next_ping),
             _ => None,
         };
@@ -267,7 +269,7 @@ impl Engine {
                 let shutdown = self.envelope(i, ToWorker::Shutdown);
                 let w = &mut self.workers[i];
                 match (on, &mut w.phase) {
-                    (true, Phase::Off | Phase::Failed) => {
+                    (true, Phase::Off | Phase::Failed(_)) => {
                         w.enabled = true;
                         w.tracker.reset();
                         self.start(i);
@@ -277,7 +279,8 @@ impl Engine {
                         live.process.send(shutdown);
                         live.stopping = Some(now + grace);
                     }
-                    (false, Phase::Waiting(_)) => {
+                    // A failed worker switched off must not come back at its half-open trial.
+                    (false, Phase::Waiting(_) | Phase::Failed(_)) => {
                         w.enabled = false;
                         w.phase = Phase::Off;
                     }
@@ -359,6 +362,13 @@ impl Engine {
         for i in 0..self.workers.len() {
             let verdict = match &mut self.workers[i].phase {
                 Phase::Waiting(until) if now >= *until => {
+                    self.start(i);
+                    continue;
+                }
+                Phase::Failed(until) if now >= *until => {
+                    let w = &mut self.workers[i];
+                    w.tracker.on_retry();
+                    tracing::warn!(target: "health", kind = %w.spec.kind, epoch = w.epoch + 1, "[HEALTH] cool-down over; half-open trial of a failed worker");
                     self.start(i);
                     continue;
                 }
@@ -447,10 +457,14 @@ impl Engine {
                     w.phase = Phase::Waiting(now + delay);
                     (Some(delay), None)
                 }
-                Decision::GiveUp { restarts_in_window } => {
-                    tracing::error!(target: "health", kind = %kind, pid, epoch, ?reason, restarts_in_window, "[HEALTH] worker failed too often; giving up (the UI carries on without it)");
-                    w.phase = Phase::Failed;
-                    (None, Some(restarts_in_window))
+                Decision::GiveUp {
+                    restarts_in_window,
+                    retry_in,
+                    opened,
+                } => {
+                    tracing::error!(target: "health", kind = %kind, pid, epoch, ?reason, restarts_in_window, opened, retry_in_s = retry_in.as_secs(), "[HEALTH] worker failed; not restarted until a half-open trial after its cool-down (the UI carries on without it)");
+                    w.phase = Phase::Failed(now + retry_in);
+                    (None, Some((restarts_in_window, retry_in)))
                 }
             }
         };
@@ -461,8 +475,12 @@ impl Engine {
             reason,
             restart_in,
         });
-        if let Some(restarts) = failed {
-            let _ = self.events.send(Event::Failed { kind, restarts });
+        if let Some((restarts, retry_in)) = failed {
+            let _ = self.events.send(Event::Failed {
+                kind,
+                restarts,
+                retry_in,
+            });
         }
     }
 

@@ -122,10 +122,11 @@ impl SupervisorConfig {
         let w = &settings.workers;
         let enabled = |kind: WorkerKind| match kind {
             WorkerKind::Image => w.image.enabled,
-            WorkerKind::Rss => w.rss.enabled,
+            // Off until their workers exist: the feeds issue brings `workers.rss.enabled` back,
+            // the effects issue `workers.prep.enabled` (issue 12 hid the settings).
+            WorkerKind::Rss | WorkerKind::Prep => false,
             // Nothing reads the spectrum while the visualizer is off.
             WorkerKind::Fft => w.fft.enabled && settings.visualizer.enabled,
-            WorkerKind::Prep => w.prep.enabled,
             WorkerKind::Sim => w.sim.enabled,
         };
         let mut unavailable = Vec::new();
@@ -150,6 +151,10 @@ impl SupervisorConfig {
                 max: ms(w.backoff_max_ms.max(w.backoff_initial_ms)),
                 window: Duration::from_secs(u64::from(w.restart_window_s)),
                 cap: w.restart_cap,
+                retry_after: Duration::from_secs(u64::from(w.failed_retry_s)),
+                retry_max: Duration::from_secs(u64::from(
+                    w.failed_retry_max_s.max(w.failed_retry_s),
+                )),
                 ..RestartPolicy::default()
             },
             shutdown_grace: ms(w.shutdown_grace_ms),
@@ -255,12 +260,15 @@ pub enum Event {
         /// Backoff before the restart (None: no restart follows).
         restart_in: Option<Duration>,
     },
-    /// The worker failed too often and will not be restarted; the UI degrades gracefully.
+    /// The worker failed too often (or its half-open trial died early) and is not restarted
+    /// until its circuit breaker's cool-down has passed; the UI degrades gracefully.
     Failed {
         /// The kind.
         kind: WorkerKind,
         /// Restarts within the window when it gave up.
         restarts: u32,
+        /// When its half-open trial starts (its circuit breaker's cool-down).
+        retry_in: Duration,
     },
 }
 
@@ -313,6 +321,12 @@ impl KindShared {
     /// The current epoch (0 before the first start).
     pub fn epoch(&self) -> u64 {
         self.epoch.load(Ordering::Acquire)
+    }
+
+    /// The newest request generation seen; answers to older ones are dropped. A new client
+    /// (a rebuilt render thread's) starts above it.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     /// Filters an answer by epoch and generation, then queues it for the UI. Unsolicited

@@ -1,4 +1,11 @@
-//! Restart policy: exponential backoff with jitter and a restart cap per time window.
+//! Restart policy: exponential backoff with jitter, a restart cap per time window, and a
+//! circuit breaker that gives a failed worker a fresh try after a long cool-down.
+//!
+//! A worker past its cap is *open* (failed): nothing restarts it for `retry_after`. Then it is
+//! *half-open*: one trial process starts. A trial that runs `stable_after` closes the circuit
+//! (history forgotten); a trial that dies sooner opens it again with the cool-down doubled, up
+//! to `retry_max`. A screensaver runs unattended for hours, so a worker that failed during a
+//! bad minute (a full disk, an audio daemon restarting) must not stay gone for the whole run.
 //!
 //! Pure and clock-free: every function takes `now` and a jitter sample, so the schedule is
 //! table-tested with a fake clock and the supervisor feeds it the real one.
@@ -23,6 +30,10 @@ pub struct RestartPolicy {
     /// A worker that ran at least this long before failing starts its backoff from the
     /// beginning again.
     pub stable_after: Duration,
+    /// Cool-down of a failed worker before its first half-open trial.
+    pub retry_after: Duration,
+    /// The cool-down doubles per failed trial up to this.
+    pub retry_max: Duration,
 }
 
 impl Default for RestartPolicy {
@@ -34,6 +45,8 @@ impl Default for RestartPolicy {
             cap: 5,
             window: Duration::from_secs(300),
             stable_after: Duration::from_secs(60),
+            retry_after: Duration::from_secs(600),
+            retry_max: Duration::from_secs(4 * 3600),
         }
     }
 }
@@ -47,6 +60,16 @@ impl RestartPolicy {
         let factor = 1.0 + jitter * (2.0 * sample.clamp(0.0, 1.0) - 1.0);
         base.mul_f64(factor).min(self.max)
     }
+
+    /// The cool-down before half-open trial number `opened` (0-based: how many times the
+    /// circuit opened before, without a stable run since). No jitter: the cool-down is minutes
+    /// long, and workers failing together were never restarting in lockstep by then.
+    pub fn cool_down(&self, opened: u32) -> Duration {
+        let max = self.retry_max.max(self.retry_after);
+        self.retry_after
+            .saturating_mul(1u32 << opened.min(31))
+            .min(max)
+    }
 }
 
 /// What to do after a worker died.
@@ -59,10 +82,15 @@ pub enum Decision {
         /// Position in the backoff streak.
         attempt: u32,
     },
-    /// Too many restarts within the window: mark the worker failed.
+    /// Too many restarts within the window, or a half-open trial died before it ran stably:
+    /// mark the worker failed and try again after `retry_in`.
     GiveUp {
-        /// Restarts already made within the window.
+        /// Restarts already made within the window (0 when a half-open trial died).
         restarts_in_window: u32,
+        /// The cool-down before the next half-open trial.
+        retry_in: Duration,
+        /// How many times the circuit has opened in a row (1 the first time).
+        opened: u32,
     },
 }
 
@@ -71,6 +99,10 @@ pub enum Decision {
 pub struct RestartTracker {
     recent: VecDeque<Instant>,
     attempt: u32,
+    /// Times the circuit opened since the last stable run.
+    opened: u32,
+    /// The running process is a half-open trial.
+    trial: bool,
 }
 
 impl RestartTracker {
@@ -83,7 +115,14 @@ impl RestartTracker {
         sample: f64,
     ) -> Decision {
         if ran_for >= policy.stable_after {
+            // A stable run closes the circuit: backoff and cool-down start from the beginning.
             self.attempt = 0;
+            self.opened = 0;
+            self.trial = false;
+        }
+        if std::mem::take(&mut self.trial) {
+            // The trial died before it ran stably: open again, for longer.
+            return self.open_for(policy);
         }
         while let Some(&oldest) = self.recent.front() {
             if now.saturating_duration_since(oldest) >= policy.window {
@@ -93,9 +132,7 @@ impl RestartTracker {
             }
         }
         if self.recent.len() as u32 >= policy.cap {
-            return Decision::GiveUp {
-                restarts_in_window: self.recent.len() as u32,
-            };
+            return self.open_for(policy);
         }
         self.recent.push_back(now);
         let attempt = self.attempt;
@@ -106,9 +143,27 @@ impl RestartTracker {
         }
     }
 
+    /// The engine starts a half-open trial after the cool-down: the trial gets a fresh
+    /// restart window and backoff, and its death before `stable_after` opens the circuit again.
+    pub fn on_retry(&mut self) {
+        self.recent.clear();
+        self.attempt = 0;
+        self.trial = true;
+    }
+
     /// Forgets the history (the user re-enabled a failed worker).
     pub fn reset(&mut self) {
         *self = Self::default();
+    }
+
+    fn open_for(&mut self, policy: &RestartPolicy) -> Decision {
+        let opened = self.opened;
+        self.opened = self.opened.saturating_add(1);
+        Decision::GiveUp {
+            restarts_in_window: self.recent.len() as u32,
+            retry_in: policy.cool_down(opened),
+            opened: self.opened,
+        }
     }
 }
 
@@ -165,7 +220,9 @@ mod tests {
         assert_eq!(
             t.on_exit(&p, t0 + Duration::from_secs(10), short, 0.5),
             Decision::GiveUp {
-                restarts_in_window: 5
+                restarts_in_window: 5,
+                retry_in: Duration::from_secs(600),
+                opened: 1,
             }
         );
         // Once the oldest restarts leave the window, restarts are allowed again, and the
@@ -207,5 +264,91 @@ mod tests {
                 attempt: 0
             }
         );
+    }
+
+    #[test]
+    fn cool_down_doubles_to_its_max() {
+        let p = RestartPolicy::default();
+        let s = Duration::from_secs;
+        let cases = [
+            (0, s(600)),
+            (1, s(1200)),
+            (4, s(9600)),
+            (5, s(14400)),
+            (40, s(14400)),
+        ];
+        for (opened, want) in cases {
+            assert_eq!(p.cool_down(opened), want, "opened {opened}");
+        }
+        // A max below the first cool-down is raised to it.
+        let short = RestartPolicy {
+            retry_after: s(60),
+            retry_max: s(1),
+            ..p
+        };
+        assert_eq!(short.cool_down(3), s(60));
+    }
+
+    /// What happens to the tracker, at seconds since the start of the run.
+    enum Step {
+        /// A process that ran for `.1` seconds died at `.0`: the decision expected.
+        Exit(f64, f64, Decision),
+        /// The engine starts a half-open trial (the cool-down elapsed).
+        Retry,
+    }
+
+    #[test]
+    fn circuit_breaker_opens_retries_half_open_doubles_and_closes_after_a_stable_run() {
+        use Step::*;
+        let p = RestartPolicy {
+            jitter: 0.0,
+            cap: 2,
+            window: Duration::from_secs(300),
+            stable_after: Duration::from_secs(60),
+            retry_after: Duration::from_secs(600),
+            retry_max: Duration::from_secs(2400),
+            ..RestartPolicy::default()
+        };
+        let restart = |ms, attempt| Decision::Restart {
+            delay: MS(ms),
+            attempt,
+        };
+        let give_up = |restarts_in_window, secs, opened| Decision::GiveUp {
+            restarts_in_window,
+            retry_in: Duration::from_secs(secs),
+            opened,
+        };
+        let steps = [
+            Exit(0.0, 0.1, restart(250, 0)),
+            Exit(1.0, 0.1, restart(500, 1)),
+            // Past the cap: open for the first cool-down.
+            Exit(2.0, 0.1, give_up(2, 600, 1)),
+            // A trial that dies early opens the circuit again, for twice as long, and so on
+            // up to the max.
+            Retry,
+            Exit(603.0, 1.0, give_up(0, 1200, 2)),
+            Retry,
+            Exit(1804.0, 1.0, give_up(0, 2400, 3)),
+            Retry,
+            Exit(4205.0, 1.0, give_up(0, 2400, 4)),
+            // A trial that runs stably closes the circuit: an ordinary restart, from the first
+            // backoff step, and the next opening uses the first cool-down again.
+            Retry,
+            Exit(6700.0, 90.0, restart(250, 0)),
+            Exit(6701.0, 0.1, restart(500, 1)),
+            Exit(6702.0, 0.1, give_up(2, 600, 1)),
+        ];
+        let t0 = Instant::now();
+        let mut t = RestartTracker::default();
+        for (i, step) in steps.into_iter().enumerate() {
+            match step {
+                Retry => t.on_retry(),
+                Exit(at, ran, want) => {
+                    let now = t0 + Duration::from_secs_f64(at);
+                    let got = t.on_exit(&p, now, Duration::from_secs_f64(ran), 0.5);
+                    assert_eq!(got, want, "step {i} (exit at {at} s after {ran} s)");
+                }
+            }
+        }
     }
 }

@@ -31,18 +31,12 @@ pub const OPTIONS: &[OptionSpec] = &[
         kind: OptionKind::Bool,
         default: OptionDefault::Bool(false),
     },
-    OptionSpec {
-        key: "sources.feed_percent",
-        label: "Share of feed photos (%)",
-        help: "How many of the photos shown come from feeds, in percent, when both feed and \
-               local photos are available.",
-        kind: OptionKind::Int { min: 0, max: 100 },
-        default: OptionDefault::Int(25),
-    },
+    // `sources.feed_percent` (the share of feed photos) comes back with the feeds issue, when
+    // there are feed photos to share with: no setting may exist that has no effect.
 ];
 
 /// The `[sources]` section.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Sources {
     /// Folders to take photos from; empty means the Pictures folder and system wallpapers.
@@ -51,17 +45,4 @@ pub struct Sources {
     pub extensions: Vec<String>,
     /// Follow symbolic links (with loop protection).
     pub follow_symlinks: bool,
-    /// Share of feed photos in percent when both kinds are available.
-    pub feed_percent: u8,
-}
-
-impl Default for Sources {
-    fn default() -> Self {
-        Self {
-            folders: Vec::new(),
-            extensions: Vec::new(),
-            follow_symlinks: false,
-            feed_percent: 25,
-        }
-    }
 }

@@ -50,6 +50,22 @@ pub const OPTIONS: &[OptionSpec] = &[
         300,
     ),
     OptionSpec::int(
+        "workers.failed_retry_s",
+        "Retry a failed worker after (s)",
+        "A worker past its restart cap is tried again after this many seconds; the wait \
+         doubles each time the retry fails too.",
+        (1, 86_400),
+        600,
+    ),
+    OptionSpec::int(
+        "workers.failed_retry_max_s",
+        "Longest wait to retry a failed worker (s)",
+        "The wait before retrying a failed worker never grows past this; it is raised to \
+         workers.failed_retry_s if smaller.",
+        (1, 604_800),
+        14_400,
+    ),
+    OptionSpec::int(
         "workers.shutdown_grace_ms",
         "Shutdown grace (ms)",
         "How long a worker may take to exit cleanly before it is killed.",
@@ -98,22 +114,13 @@ pub const OPTIONS: &[OptionSpec] = &[
         (500, 120_000),
         10_000,
     ),
-    OptionSpec::toggle(
-        "workers.rss.enabled",
-        "RSS feed worker",
-        "Fetch photos from RSS feeds.",
-        true,
-    ),
+    // `workers.rss.enabled` and `workers.prep.enabled` come back with their workers (the feeds
+    // and effects issues): no setting may exist that has no effect. Until then a file that has
+    // them keeps them as unknown keys.
     OptionSpec::toggle(
         "workers.fft.enabled",
         "Audio analysis worker",
         "Analyse audio for the visualizer.",
-        true,
-    ),
-    OptionSpec::toggle(
-        "workers.prep.enabled",
-        "Preparation worker",
-        "Scale and prepare photos ahead of time.",
         true,
     ),
     OptionSpec::toggle(
@@ -161,16 +168,16 @@ pub struct Workers {
     pub restart_cap: u32,
     /// Length of the restart-counting window, in seconds.
     pub restart_window_s: u32,
+    /// Cool-down before a failed worker's first half-open retry, in seconds.
+    pub failed_retry_s: u32,
+    /// Upper bound of the doubling retry cool-down, in seconds.
+    pub failed_retry_max_s: u32,
     /// Time a worker gets to exit cleanly before it is killed, in milliseconds.
     pub shutdown_grace_ms: u32,
     /// The image decoding worker.
     pub image: ImageWorker,
-    /// The RSS feed worker.
-    pub rss: WorkerToggle,
     /// The audio analysis (FFT) worker.
     pub fft: WorkerToggle,
-    /// The photo preparation worker.
-    pub prep: WorkerToggle,
     /// The simulation (test and diagnostic) worker.
     pub sim: SimWorker,
 }
@@ -184,11 +191,11 @@ impl Default for Workers {
             backoff_max_ms: 30_000,
             restart_cap: 5,
             restart_window_s: 300,
+            failed_retry_s: 600,
+            failed_retry_max_s: 14_400,
             shutdown_grace_ms: 2000,
             image: ImageWorker::default(),
-            rss: WorkerToggle::default(),
             fft: WorkerToggle::default(),
-            prep: WorkerToggle::default(),
             sim: SimWorker::default(),
         }
     }

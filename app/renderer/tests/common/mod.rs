@@ -17,33 +17,41 @@ pub struct Gpu {
     pub info: AdapterInfo,
 }
 
-/// The shared device, or `None` (after a loud message) when this machine has no adapter at all.
+/// The shared device, or `None` (skipped, in every test that asks) when this machine has no
+/// adapter and the lavapipe probe says the software driver is not installed either. No adapter
+/// although lavapipe is installed fails the test: the probe, not the error's words, decides.
 /// One device serves every test in a binary; creating it is the slow part. (`scripts/test.sh`
 /// gives the run a private 0700 `XDG_RUNTIME_DIR`, so Mesa does not warn; the tests never change
 /// the environment themselves.)
 pub fn gpu() -> Option<&'static Gpu> {
-    static GPU: OnceLock<Option<Gpu>> = OnceLock::new();
+    static GPU: OnceLock<Result<Gpu, String>> = OnceLock::new();
     let gpu = GPU.get_or_init(|| match offscreen::device() {
         Ok((device, queue, info)) => {
             eprintln!(
                 "adapter: {} ({:?}, {:?}), driver {} {}",
                 info.name, info.backend, info.device_type, info.driver, info.driver_info
             );
-            Some(Gpu {
+            Ok(Gpu {
                 device,
                 queue,
                 info,
             })
         }
-        Err(error) => {
-            eprintln!("SKIPPED: no wgpu adapter (install mesa-vulkan-drivers): {error}");
+        Err(error) => match idlewild_testkit::probe::lavapipe() {
+            Err(missing) => Err(format!("no wgpu adapter ({error}), and {missing}")),
+            Ok(lvp) => panic!(
+                "no wgpu adapter although lavapipe is installed ({}): {error}",
+                lvp.icd.display()
+            ),
+        },
+    });
+    match gpu {
+        Ok(gpu) => Some(gpu),
+        Err(why) => {
+            idlewild_testkit::skip(why);
             None
         }
-    });
-    if gpu.is_none() {
-        eprintln!("SKIPPED: no wgpu adapter (install mesa-vulkan-drivers)");
     }
-    gpu.as_ref()
 }
 
 /// A smooth gradient with an XOR texture, so misplaced rows or columns show up.

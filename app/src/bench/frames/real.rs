@@ -6,7 +6,7 @@ use super::{Options, SHOWN, Samples, instance, show_config};
 use crate::images::{ImageClient, image_config};
 use crate::shell::gpu::Target;
 use crate::shell::metrics::MetricsSink;
-use crate::shell::render::{self, Command as RenderCommand, Notice, OutputSpec, ShowConfig};
+use crate::shell::render::{self, Command as RenderCommand, Notice, OutputSpec, ShowConfig, Watch};
 use crate::supervisor::{Supervisor, SupervisorConfig};
 use anyhow::bail;
 use idlewild_protocol::message::image::DisplaySpec;
@@ -53,18 +53,19 @@ pub(super) fn real_loop(
         metrics_period: Duration::from_millis(1),
         ..show_config(settings)
     };
-    let (tx, thread) = render::spawn(
-        instance(),
-        vec![output],
+    let parts = render::Parts {
+        instance: instance(),
+        outputs: vec![output],
         config,
         images,
-        None,
-        Arc::clone(&supervisor),
-        Some(sink),
-        Box::new(move |n| {
+        visual: None,
+        supervisor: Arc::clone(&supervisor),
+        metrics: Some(sink),
+        notify: Box::new(move |n| {
             let _ = notice_tx.send(n);
         }),
-    )?;
+    };
+    let (tx, thread) = render::spawn(parts, Watch::default())?;
     let cpu = measure(&notices, segment, pid);
     let _ = tx.send(RenderCommand::Quit);
     let joined = thread.join();

@@ -11,7 +11,15 @@
 //! arrive through a channel read with `try_recv` (or with a timeout as the frame pacer); worker
 //! answers come from the supervisor's mailboxes and frames from shared memory, both polled;
 //! metrics leave through a bounded channel with `try_send`. The only waits are the frame pacing
-//! itself and the surface's own vsync.
+//! itself and the surface's own vsync. The full list, with what holds each, is in Spec.md
+//! ("Window shell and render thread").
+//!
+//! **Invariant:** every iteration bumps the [`Heartbeat`] the UI thread's guardian
+//! ([`crate::shell::guard`]) watches, and the loop iterates at least once per frame period.
+//!
+//! Layout: this file is the loop (commands, pacing, drawing, metrics); [`step`] holds its pure
+//! decisions; [`workers`] the worker side (lifecycle, answers, uploads, requests); [`groups`]
+//! the fallback groups and device loss; [`output`] one display.
 //!
 //! Photos are uploaded from the shared-memory slot straight into the renderer's `Next` texture
 //! (one copy), at most [`UPLOAD_BUDGET`] bytes per frame, so a 4K photo is spread over several
@@ -21,27 +29,32 @@ mod config;
 mod groups;
 mod output;
 mod soft;
+mod step;
+mod workers;
 
 pub use config::{KenBurnsPaths, ShowConfig};
 pub use groups::Group;
 
 use self::groups::{cpu_outputs, gpu_outputs, test_loss_plan};
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use crate::exit::Fatal;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use idlewild_protocol::WorkerKind;
-use idlewild_protocol::message::image::{DisplaySpec, ImageResponse};
 
-use self::output::{Output, Upload};
+use self::output::Output;
+use self::step::{DrawInputs, MetricsClock, Pacer, Rejoin, ResizeSettle};
+use super::condition::Condition;
 use super::gpu::{Gpu, Target};
+use super::guard::{Fault, FaultKind, Heartbeat};
 use super::metrics::{MetricsSink, Record, Summary, VisualizerRecord};
 use super::picker::Picker;
-use super::show::Arrival;
-use crate::images::{Direction, ImageClient, ImageEvent};
-use crate::supervisor::{Event, Supervisor};
+use crate::images::{Direction, ImageClient};
+use crate::supervisor::Supervisor;
 use crate::visualizer::VisualizerClient;
 use idlewild_renderer::visualizer::BarsStyle;
 
@@ -104,8 +117,8 @@ pub enum Notice {
         /// The display.
         display: u32,
     },
-    /// Drawing is impossible; the run ends with this message.
-    Fatal(String),
+    /// Drawing is impossible; the run ends with this failure (and its exit status).
+    Fatal(Fatal),
 }
 
 /// Everything the render thread owns.
@@ -124,7 +137,7 @@ struct RenderLoop {
     metrics: Option<MetricsSink>,
     notify: Box<dyn Fn(Notice) + Send>,
     started: Instant,
-    next_metrics: Instant,
+    metrics_clock: MetricsClock,
     group: Group,
     instance: wgpu::Instance,
     recoveries: u32,
@@ -133,60 +146,91 @@ struct RenderLoop {
     test_loss_plan: Option<(f64, u32)>,
     /// Device losses simulated so far.
     test_losses: u32,
-    /// A display was resized at this time; the image worker learns the new sizes once the
-    /// size has been still for [`RESIZE_SETTLE`].
-    resized: Option<Instant>,
+    /// When the image worker learns new display sizes.
+    resize: ResizeSettle,
+    /// What the guardian watches.
+    heartbeat: Arc<Heartbeat>,
+    /// The test fault this thread suffers, if any.
+    fault: Option<Fault>,
+    /// A rebuilt thread's workers coming back.
+    rejoining: Rejoin,
+    /// The image worker refuses requests (logged when it begins and ends).
+    refusals: Condition,
+    /// Photos the image worker skipped, named once each (up to a limit).
+    skipped: HashSet<String>,
+    /// Skips in all.
+    skips: u64,
 }
 
-/// How long a window's size must stay unchanged before photos are asked for at the new size.
-const RESIZE_SETTLE: Duration = Duration::from_millis(300);
+/// How a render thread is watched and what it must do first: given by the UI thread's guardian
+/// ([`crate::shell::guard`]).
+#[derive(Default)]
+pub struct Watch {
+    /// Bumped every loop iteration.
+    pub heartbeat: Arc<Heartbeat>,
+    /// A test fault to suffer (`IDLEWILD_TEST_RENDER_FAULT`).
+    pub fault: Option<Fault>,
+    /// This thread replaces one that hung or panicked: restart the workers so their regions'
+    /// readers come to it (see [`step::Rejoin`]).
+    pub rejoin: bool,
+}
 
-/// Starts the render thread over `outputs`. `notify` posts to the UI thread (it must not
-/// block); the returned sender carries [`Command`]s the other way.
-#[allow(clippy::too_many_arguments)]
+/// What a render thread is built from.
+pub struct Parts {
+    /// The wgpu instance its surfaces were (or will be) made with.
+    pub instance: wgpu::Instance,
+    /// The displays it draws.
+    pub outputs: Vec<OutputSpec>,
+    /// The show's timing and looks.
+    pub config: ShowConfig,
+    /// The image worker's client.
+    pub images: ImageClient,
+    /// The fft worker's client (None: no visualizer).
+    pub visual: Option<VisualizerClient>,
+    /// The supervisor (shared with the UI thread).
+    pub supervisor: Arc<Supervisor>,
+    /// Where `--metrics` records go.
+    pub metrics: Option<MetricsSink>,
+    /// Posts to the UI thread; it must not block.
+    pub notify: Box<dyn Fn(Notice) + Send>,
+}
+
+/// Starts the render thread over `parts`, watched through `watch` (a default [`Watch`] for
+/// benchmarks, which nobody watches); the returned sender carries [`Command`]s to it.
 pub fn spawn(
-    instance: wgpu::Instance,
-    outputs: Vec<OutputSpec>,
-    config: ShowConfig,
-    images: ImageClient,
-    visual: Option<VisualizerClient>,
-    supervisor: Arc<Supervisor>,
-    metrics: Option<MetricsSink>,
-    notify: Box<dyn Fn(Notice) + Send>,
+    parts: Parts,
+    watch: Watch,
 ) -> std::io::Result<(Sender<Command>, std::thread::JoinHandle<()>)> {
     let (tx, rx) = crossbeam_channel::unbounded();
     let handle = std::thread::Builder::new()
         .name("idlewild-render".into())
-        .spawn(move || {
-            match RenderLoop::new(
-                &instance, outputs, config, images, visual, supervisor, metrics, notify,
-            ) {
-                Ok(mut r) => r.run(&rx),
-                Err((notify, message)) => {
-                    tracing::error!("{message}");
-                    notify(Notice::Fatal(message));
-                }
+        .spawn(move || match RenderLoop::new(parts, watch) {
+            Ok(mut r) => r.run(&rx),
+            Err((notify, fatal)) => {
+                tracing::error!("{fatal}");
+                notify(Notice::Fatal(fatal));
             }
         })?;
     Ok((tx, handle))
 }
 
-type SetupError = (Box<dyn Fn(Notice) + Send>, String);
+type SetupError = (Box<dyn Fn(Notice) + Send>, Fatal);
 
 impl RenderLoop {
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        instance: &wgpu::Instance,
-        specs: Vec<OutputSpec>,
-        config: ShowConfig,
-        images: ImageClient,
-        visual: Option<VisualizerClient>,
-        supervisor: Arc<Supervisor>,
-        metrics: Option<MetricsSink>,
-        notify: Box<dyn Fn(Notice) + Send>,
-    ) -> Result<Self, SetupError> {
+    fn new(parts: Parts, watch: Watch) -> Result<Self, SetupError> {
+        let Parts {
+            instance,
+            outputs: specs,
+            config,
+            images,
+            visual,
+            supervisor,
+            metrics,
+            notify,
+        } = parts;
+        let instance = &instance;
         if specs.is_empty() {
-            return Err((notify, "no display to draw on".into()));
+            return Err((notify, Fatal::NoDisplay("no display to draw on".into())));
         }
         let mut config = config;
         let wanted = Group::from_env();
@@ -211,10 +255,10 @@ impl RenderLoop {
                     Err(cpu) => {
                         return Err((
                             notify,
-                            format!(
+                            Fatal::NoGraphics(format!(
                                 "{why}; and {cpu} (install mesa-vulkan-drivers for a software \
                                  graphics adapter)"
-                            ),
+                            )),
                         ));
                     }
                 }
@@ -222,8 +266,17 @@ impl RenderLoop {
         };
         let picker = Picker::new(config.random, config.fixed, &config.pool, config.seed);
         let now = Instant::now();
-        let next_metrics = now + config.metrics_period;
-        Ok(Self {
+        let metrics_clock = MetricsClock::new(now, config.metrics_period);
+        let (rejoining, rejoin_now) = if watch.rejoin {
+            let kinds: Vec<WorkerKind> = [WorkerKind::Image, WorkerKind::Fft]
+                .into_iter()
+                .filter(|&k| supervisor.kind(k).is_some())
+                .collect();
+            Rejoin::start(&kinds, now)
+        } else {
+            (Rejoin::default(), Vec::new())
+        };
+        let this = Self {
             gpu,
             outputs,
             images,
@@ -235,19 +288,31 @@ impl RenderLoop {
             metrics,
             notify,
             started: now,
-            next_metrics,
+            metrics_clock,
             group,
             instance: instance.clone(),
             recoveries: 0,
             test_loss_plan: test_loss_plan(),
             test_losses: 0,
-            resized: None,
-        })
+            resize: ResizeSettle::default(),
+            heartbeat: watch.heartbeat,
+            fault: watch.fault,
+            rejoining,
+            refusals: Condition::default(),
+            skipped: HashSet::new(),
+            skips: 0,
+        };
+        this.rejoin(rejoin_now);
+        Ok(this)
     }
 
     fn run(&mut self, rx: &Receiver<Command>) {
-        let mut next_frame = Instant::now();
+        let begun = Instant::now();
+        let mut pacer = Pacer::new(begun);
+        self.heartbeat.busy(false);
         loop {
+            self.heartbeat.beat();
+            self.suffer_test_fault(begun);
             // Commands first, so a hotkey acts in this very frame.
             loop {
                 match rx.try_recv() {
@@ -261,14 +326,19 @@ impl RenderLoop {
                 .gpu
                 .as_ref()
                 .is_some_and(|g| g.lost.load(Ordering::Acquire));
-            if (lost || self.gpu.is_some() && self.test_loss())
-                && let Err(why) = self.recover()
-            {
-                (self.notify)(Notice::Fatal(why));
-                return;
+            if lost || self.gpu.is_some() && self.test_loss() {
+                // Recreating pipelines can take seconds on a software rasteriser.
+                self.heartbeat.busy(true);
+                let recovered = self.recover();
+                self.heartbeat.busy(false);
+                if let Err(why) = recovered {
+                    (self.notify)(Notice::Fatal(Fatal::NoGraphics(why)));
+                    return;
+                }
             }
-            self.lifecycle();
-            self.settle_resize();
+            let now = Instant::now();
+            self.lifecycle(now);
+            self.settle_resize(now);
             self.answers();
             let now = Instant::now();
             self.uploads();
@@ -277,22 +347,30 @@ impl RenderLoop {
             self.write_metrics(now);
             // Pace: one frame per refresh while something moves, otherwise look again soon
             // (timers, answers) without drawing. A command ends the wait early.
-            let target = self
-                .outputs
-                .iter()
-                .map(|o| o.frame_target)
-                .min()
-                .unwrap_or(Duration::from_millis(16));
-            next_frame = if animating {
-                (next_frame + target).max(now)
-            } else {
-                now + target
-            };
+            let target = step::frame_target(self.outputs.iter().map(|o| o.frame_target));
+            let next_frame = pacer.next(now, target, animating);
             let wait = next_frame.saturating_duration_since(Instant::now());
             match rx.recv_timeout(wait) {
                 Ok(Command::Quit) | Err(RecvTimeoutError::Disconnected) => return,
                 Ok(cmd) => self.command(cmd),
                 Err(RecvTimeoutError::Timeout) => {}
+            }
+        }
+    }
+
+    /// `IDLEWILD_TEST_RENDER_FAULT`: panics, or sleeps forever holding everything it owns,
+    /// once its time has come.
+    fn suffer_test_fault(&self, begun: Instant) {
+        match step::fault_due(self.fault, begun, Instant::now()) {
+            None => {}
+            Some(FaultKind::Panic) => {
+                panic!("IDLEWILD_TEST_RENDER_FAULT: the render thread panics")
+            }
+            Some(FaultKind::Hang) => {
+                tracing::warn!("IDLEWILD_TEST_RENDER_FAULT: the render thread hangs");
+                loop {
+                    std::thread::sleep(Duration::from_secs(3600));
+                }
             }
         }
     }
@@ -303,7 +381,7 @@ impl RenderLoop {
                 if let Some(o) = self.outputs.iter_mut().find(|o| o.display == display)
                     && o.resize(self.gpu.as_ref(), size)
                 {
-                    self.resized = Some(Instant::now());
+                    self.resize.resized(Instant::now());
                 }
             }
             Command::Redraw { display } => {
@@ -332,233 +410,6 @@ impl RenderLoop {
 
     fn output(&mut self, display: u32) -> Option<&mut Output> {
         self.outputs.iter_mut().find(|o| o.display == display)
-    }
-
-    /// Tells the image worker the displays' new sizes once a resize has settled, so photos stop
-    /// being stretched from the old size.
-    fn settle_resize(&mut self) {
-        let Some(at) = self.resized else {
-            return;
-        };
-        if at.elapsed() < RESIZE_SETTLE {
-            return;
-        }
-        self.resized = None;
-        // The frames region holds at most a 4K frame; a larger window keeps stretching.
-        if self
-            .outputs
-            .iter()
-            .any(|o| u64::from(o.size().0) * u64::from(o.size().1) > 3840 * 2160)
-        {
-            tracing::info!("window larger than 4K: photos stay at their previous size");
-            return;
-        }
-        let displays: Vec<DisplaySpec> = self
-            .outputs
-            .iter()
-            .map(|o| DisplaySpec {
-                id: o.display,
-                width: o.size().0,
-                height: o.size().1,
-            })
-            .collect();
-        if let Err(e) = self.images.reconfigure(&self.supervisor, &displays) {
-            tracing::warn!("cannot tell the image worker the new size: {e}");
-        }
-    }
-
-    /// Worker processes starting and stopping.
-    fn lifecycle(&mut self) {
-        while let Some(event) = self.supervisor.poll_event() {
-            match event {
-                Event::Started {
-                    kind: WorkerKind::Image,
-                    readers,
-                    ..
-                } => {
-                    if let Err(e) = self.images.attach(&self.supervisor, readers.frames) {
-                        tracing::warn!("cannot configure the image worker: {e}");
-                    }
-                }
-                Event::Exited {
-                    kind: WorkerKind::Image,
-                    ..
-                } => {
-                    self.images.detach();
-                    // A frame half uploaded came from the old process's region.
-                    for o in &mut self.outputs {
-                        if o.upload.take().is_some() {
-                            o.show.upload_failed();
-                        }
-                    }
-                }
-                Event::Failed {
-                    kind: WorkerKind::Image,
-                    restarts,
-                } => tracing::error!(
-                    "the image worker failed {restarts} times and is not restarted; the photo \
-                     on screen stays"
-                ),
-                Event::Started {
-                    kind: WorkerKind::Fft,
-                    epoch,
-                    readers,
-                    ..
-                } => {
-                    if let Some(v) = self.visual.as_mut() {
-                        v.attach(&self.supervisor, readers.stream, epoch);
-                    }
-                }
-                Event::Exited {
-                    kind: WorkerKind::Fft,
-                    ..
-                } => {
-                    if let Some(v) = self.visual.as_mut() {
-                        v.detach();
-                    }
-                }
-                Event::Failed {
-                    kind: WorkerKind::Fft,
-                    restarts,
-                } => tracing::error!(
-                    "the fft worker failed {restarts} times and is not restarted; the \
-                     visualizer stays hidden"
-                ),
-                _ => {}
-            }
-        }
-    }
-
-    fn answers(&mut self) {
-        if let Some(v) = self.visual.as_mut() {
-            v.answers(&self.supervisor);
-        }
-        for event in self.images.poll(&self.supervisor) {
-            match event {
-                ImageEvent::Frame(info) => {
-                    let display = info.display;
-                    let Some(o) = self.outputs.iter_mut().find(|o| o.display == display) else {
-                        self.images.release(&self.supervisor);
-                        continue;
-                    };
-                    match o.show.frame_arrived() {
-                        Arrival::Upload => {
-                            o.upload = Some(Upload {
-                                info,
-                                next_row: 0,
-                                spent: Duration::ZERO,
-                            })
-                        }
-                        Arrival::Drop => self.images.release(&self.supervisor),
-                    }
-                }
-                ImageEvent::Worker(ImageResponse::NoImages {
-                    display: id,
-                    message,
-                }) => {
-                    tracing::warn!("display {id}: {message}");
-                    if let Some(o) = self.output(id) {
-                        o.show.answered_empty();
-                    }
-                }
-                ImageEvent::Worker(ImageResponse::Skipped { source, reason }) => {
-                    tracing::info!("skipped {source}: {reason}");
-                }
-                ImageEvent::Failed { display, message } => {
-                    tracing::warn!("the image worker refused a request: {message}");
-                    if let Some(o) = display.and_then(|d| self.output(d)) {
-                        o.show.answered_empty();
-                    }
-                }
-                ImageEvent::Worker(_) => {}
-            }
-        }
-    }
-
-    /// Moves at most [`UPLOAD_BUDGET`] bytes of photos from shared memory into textures.
-    fn uploads(&mut self) {
-        let mut budget = UPLOAD_BUDGET;
-        for o in &mut self.outputs {
-            if budget == 0 {
-                break;
-            }
-            // The `Next` texture is the transition's target while one runs.
-            if o.show.in_transition() {
-                continue;
-            }
-            let Some(up) = o.upload.as_mut() else {
-                continue;
-            };
-            let (width, height) = (up.info.width, up.info.height);
-            let row_bytes = width as usize * 4;
-            let rows = (budget / row_bytes.max(1)).max(1) as u32;
-            let first = up.next_row;
-            let last = (first + rows).min(height);
-            let started = Instant::now();
-            let queue = self.gpu.as_ref().map(|g| &g.queue);
-            let canvas = &mut o.canvas;
-            let write = |meta: &idlewild_protocol::shm::SlotMeta, bytes: &[u8]| {
-                if (meta.width, meta.height) != (width, height)
-                    || bytes.len() != row_bytes * height as usize
-                {
-                    return Err(format!(
-                        "the frame is {}x{} ({} bytes), announced {width}x{height}",
-                        meta.width,
-                        meta.height,
-                        bytes.len()
-                    ));
-                }
-                let part = &bytes[first as usize * row_bytes..last as usize * row_bytes];
-                canvas.write_rows(queue, (width, height), first, part)
-            };
-            let read = if first == 0 {
-                self.images.read_frame(write)
-            } else {
-                self.images.read_frame_again(write)
-            };
-            let took = started.elapsed();
-            up.spent += took;
-            budget = budget.saturating_sub((last - first) as usize * row_bytes);
-            let failure = match read {
-                Ok(Some(Ok(()))) => None,
-                Ok(Some(Err(e))) => Some(e),
-                Ok(None) => Some("the frame is gone (the worker restarted)".into()),
-                Err(e) => Some(format!("the frame could not be read: {e}")),
-            };
-            if let Some(why) = failure {
-                tracing::warn!("display {}: photo dropped: {why}", o.display);
-                o.upload = None;
-                o.show.upload_failed();
-                self.images.release(&self.supervisor);
-                continue;
-            }
-            up.next_row = last;
-            if last == height {
-                o.period.upload(up.spent);
-                tracing::debug!(
-                    "display {}: {} ({}x{}) uploaded in {:?}",
-                    o.display,
-                    up.info.source,
-                    width,
-                    height,
-                    up.spent
-                );
-                o.upload = None;
-                o.show.uploaded();
-                self.images.release(&self.supervisor);
-            }
-        }
-    }
-
-    fn requests(&mut self, now: Instant) {
-        for o in &mut self.outputs {
-            for dir in o.show.requests(now) {
-                if let Err(e) = self.images.request(&self.supervisor, o.display, dir) {
-                    // Queued anyway; sent when the supervisor catches up.
-                    tracing::debug!("image request deferred: {e}");
-                }
-            }
-        }
     }
 
     /// Advances every show and draws what changed. True while something animates.
@@ -595,16 +446,22 @@ impl RenderLoop {
                     });
                 }
             }
-            let (state, moving) = config.frame_state(&tick, &o.paths, o.show.has_photo(), now);
-            // Moving bars are continuous drawing too: their frames count in the metrics.
-            let moving = moving || o.upload.is_some() || bars.is_some() || bars_changed;
-            let draw = tick.promote
-                || tick.running.is_some()
-                || o.redraw
-                || state != o.state
-                || bars_changed;
+            let (state, state_moving) =
+                config.frame_state(&tick, &o.paths, o.show.has_photo(), now);
+            let decision = step::draw_decision(DrawInputs {
+                promote: tick.promote,
+                running: tick.running.is_some(),
+                redraw: o.redraw,
+                state_changed: state != o.state,
+                state_moving,
+                uploading: o.upload.is_some(),
+                bars_shown: bars.is_some(),
+                bars_changed,
+                has_photo: o.show.has_photo(),
+            });
+            let moving = decision.moving;
             animating |= moving;
-            if !draw || !o.show.has_photo() && !o.redraw {
+            if !decision.draw {
                 continue;
             }
             o.redraw = false;
@@ -628,10 +485,9 @@ impl RenderLoop {
     }
 
     fn write_metrics(&mut self, now: Instant) {
-        if now < self.next_metrics {
+        if !self.metrics_clock.due(now) {
             return;
         }
-        self.next_metrics += self.config.metrics_period;
         let Some(m) = &self.metrics else {
             return;
         };

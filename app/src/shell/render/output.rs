@@ -9,6 +9,7 @@ use idlewild_protocol::message::image::FrameInfo;
 use idlewild_renderer::visualizer::BarsStyle;
 use idlewild_renderer::{CpuCompositor, FrameState, RenderError, Renderer, Slot};
 
+use super::super::condition::Condition;
 use super::super::gpu::{self, Gpu, Target};
 use super::super::metrics::FrameStats;
 use super::super::show::{Show, Timing};
@@ -122,6 +123,10 @@ pub(super) struct Output {
     pub period: FrameStats,
     pub transition: FrameStats,
     pub paths: KenBurnsPaths,
+    /// The image worker answers "nothing to show" (logged when it begins and ends).
+    pub empty: Condition,
+    /// The window system refuses frames (logged when it begins and ends).
+    refused: Condition,
 }
 
 /// The texture an offscreen output draws into.
@@ -164,6 +169,8 @@ impl Output {
             period: FrameStats::default(),
             transition: FrameStats::default(),
             paths: KenBurnsPaths::default(),
+            empty: Condition::default(),
+            refused: Condition::default(),
         }
     }
 
@@ -324,13 +331,34 @@ impl Output {
         let presented = match (&mut self.canvas, gpu) {
             (Canvas::Gpu(c), Some(gpu)) => {
                 c.renderer.update(state);
-                c.present(gpu, self.display, &mut self.redraw)
+                c.present(gpu, &mut self.redraw)
             }
             (Canvas::Cpu(c), _) => {
                 c.compositor.update(state);
-                c.present(self.display)
+                c.present()
             }
-            (Canvas::Gpu(_), None) => false,
+            (Canvas::Gpu(_), None) => Ok(false),
+        };
+        // A refusal repeats every frame while it lasts: said when it begins and when it ends.
+        let presented = match presented {
+            Ok(p) => {
+                if p && let Some(n) = self.refused.clear() {
+                    tracing::info!(
+                        "display {}: frames are accepted again (after {n} refused)",
+                        self.display
+                    );
+                }
+                p
+            }
+            Err(why) => {
+                if self.refused.hit() {
+                    tracing::warn!(
+                        "display {}: {why} (said once until frames are accepted again)",
+                        self.display
+                    );
+                }
+                false
+            }
         };
         if !presented {
             return false;
@@ -354,7 +382,9 @@ impl Output {
 }
 
 impl GpuCanvas {
-    fn present(&mut self, gpu: &Gpu, id: u32, redraw: &mut bool) -> bool {
+    /// `Ok(false)`: no frame this time (occluded, timed out, reconfigured); `Err`: the surface
+    /// refused it.
+    fn present(&mut self, gpu: &Gpu, redraw: &mut bool) -> Result<bool, String> {
         let mut encoder = gpu
             .device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
@@ -369,15 +399,14 @@ impl GpuCanvas {
                         t
                     }
                     wgpu::CurrentSurfaceTexture::Timeout
-                    | wgpu::CurrentSurfaceTexture::Occluded => return false,
+                    | wgpu::CurrentSurfaceTexture::Occluded => return Ok(false),
                     wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost => {
                         surface.configure(&gpu.device, &self.config);
                         *redraw = true;
-                        return false;
+                        return Ok(false);
                     }
                     wgpu::CurrentSurfaceTexture::Validation => {
-                        tracing::warn!("display {id}: the surface refused a frame");
-                        return false;
+                        return Err("the surface refused a frame".into());
                     }
                 };
                 let view = frame
@@ -400,22 +429,23 @@ impl GpuCanvas {
                 self.renderer.render(&mut encoder, &view);
                 self.in_flight = Some(gpu.queue.submit([encoder.finish()]));
             }
-            (None, None) => return false,
+            (None, None) => return Ok(false),
         }
-        true
+        Ok(true)
     }
 }
 
 impl CpuCanvas {
-    fn present(&mut self, id: u32) -> bool {
+    /// As [`GpuCanvas::present`].
+    fn present(&mut self) -> Result<bool, String> {
         let size = self.compositor.size();
         let compositor = &self.compositor;
         match &mut self.surface {
-            Some(surface) => surface.present(id, size, |px| compositor.render_xrgb(px)),
+            Some(surface) => surface.present(size, |px| compositor.render_xrgb(px)),
             None => {
                 self.scratch.resize(size.0 as usize * size.1 as usize, 0);
                 compositor.render_xrgb(&mut self.scratch);
-                true
+                Ok(true)
             }
         }
     }

@@ -105,38 +105,27 @@ impl SoftSurface {
     }
 
     /// Lets `draw` fill the `width` x `height` pixel buffer (`0x00RRGGBB`) and puts it on the
-    /// window. False (logged) when the window system refused.
+    /// window. `Ok(false)` while the buffer still has the old size (a resize is on its way);
+    /// `Err` when the window system refused (the caller logs it once, not per frame).
     pub fn present(
         &mut self,
-        id: u32,
         (width, height): (u32, u32),
         draw: impl FnOnce(&mut [u32]),
-    ) -> bool {
-        let mut buffer = match self.surface.buffer_mut() {
-            Ok(b) => b,
-            Err(e) => {
-                tracing::warn!("display {id}: no pixel buffer: {e}");
-                return false;
-            }
-        };
+    ) -> Result<bool, String> {
+        let mut buffer = self
+            .surface
+            .buffer_mut()
+            .map_err(|e| format!("no pixel buffer: {e}"))?;
         if buffer.len() != width as usize * height as usize {
-            tracing::debug!(
-                "display {id}: pixel buffer of {} pixels for {width}x{height}; waiting for a \
-                 resize",
-                buffer.len()
-            );
-            return false;
+            // Every frame until the resize arrives: not worth a line each.
+            return Ok(false);
         }
         draw(&mut buffer);
-        if let Err(e) = buffer.present() {
-            tracing::warn!("display {id}: the window system refused a frame: {e}");
-            return false;
-        }
-        if let Err(e) = self.flush() {
-            tracing::warn!("display {id}: {e}");
-            return false;
-        }
-        true
+        buffer
+            .present()
+            .map_err(|e| format!("the window system refused a frame: {e}"))?;
+        self.flush()?;
+        Ok(true)
     }
 
     /// Sends the frame's requests to the server now (see the module documentation).
