@@ -11,6 +11,7 @@
 //! configured time; they come back by themselves when a restarted worker publishes again. The
 //! decision is the pure [`Visibility::step`], table-tested below.
 
+use crate::shell::condition::Condition;
 use crate::supervisor::{RequestError, Supervisor};
 use idlewild_protocol::WorkerKind;
 use idlewild_protocol::message::fft::{
@@ -152,6 +153,8 @@ pub struct VisualizerClient {
     last_step: Option<Instant>,
     stats: VisualizerStats,
     refused: Option<String>,
+    /// Spectra that cannot be read or decoded (logged when it begins and ends, not per frame).
+    unreadable: Condition,
 }
 
 impl VisualizerClient {
@@ -175,6 +178,7 @@ impl VisualizerClient {
             last_step: None,
             stats: VisualizerStats::default(),
             refused: None,
+            unreadable: Condition::default(),
         }
     }
 
@@ -265,6 +269,9 @@ impl VisualizerClient {
                     // Decoded aside, so a refused record leaves the bars on screen as they were.
                     match decode_into(&self.buf, &mut self.next_levels, &mut self.next_ghosts) {
                         Ok(header) => {
+                            if let Some(n) = self.unreadable.clear() {
+                                tracing::debug!("visualizer: spectra read again after {n} failed");
+                            }
                             self.newest_at = Some(now);
                             self.silent = Duration::from_millis(u64::from(header.silent_ms));
                             self.stats.ticks = header.tick;
@@ -282,14 +289,20 @@ impl VisualizerClient {
                             std::mem::swap(&mut self.ghosts, &mut self.next_ghosts);
                         }
                         Err(e) => {
-                            tracing::debug!("visualizer: {e}");
+                            if self.unreadable.hit() {
+                                tracing::debug!("visualizer: a spectrum was refused: {e}");
+                            }
                             self.stats.drops += 1;
                         }
                     }
                 }
                 // An older configuration's spectrum (bar count may differ): not drawn.
                 Ok(Some(_)) | Ok(None) => {}
-                Err(e) => tracing::debug!("visualizer: spectrum read failed: {e}"),
+                Err(e) => {
+                    if self.unreadable.hit() {
+                        tracing::debug!("visualizer: spectrum read failed: {e}");
+                    }
+                }
             }
             // Skipped, overtaken and refused reads alike are spectra that never reached the
             // screen.
